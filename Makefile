@@ -1,0 +1,48 @@
+# Two commands on a fresh machine with Python 3.11+ and make: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+# uv from PATH, else a private copy installed from PyPI into .tools/
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export JORNADAS_HOME ?= $(CURDIR)/warehouse
+export JORNADAS_RAW_DIR ?= $(CURDIR)/raw
+export DAGSTER_HOME ?= $(JORNADAS_HOME)/dagster
+
+.PHONY: setup run test lint format dev bench docs clean
+
+$(CURDIR)/.tools/bin/uv:
+	$(PYTHON) -m venv $(CURDIR)/.tools
+	$(CURDIR)/.tools/bin/pip install --quiet uv
+
+setup: $(if $(filter $(CURDIR)/.tools/bin/uv,$(UV)),$(CURDIR)/.tools/bin/uv)
+	$(UV) sync --frozen
+	$(UV) run jornadas setup
+
+run: setup
+	$(UV) run jornadas refresh --raw $(JORNADAS_RAW_DIR) --home $(JORNADAS_HOME)
+
+test: setup lint
+	$(UV) run pytest
+
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run sqlfluff lint dbt/models dbt/analyses
+
+format: setup
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .
+	$(UV) run sqlfluff fix dbt/models dbt/analyses
+
+dev: setup
+	$(UV) run dagster dev -h 127.0.0.1 -p 3000 -m dagster_project.definitions
+
+bench: setup
+	$(UV) run python -m bench.harness
+
+docs: setup
+	$(UV) run jornadas docs
+
+clean:
+	rm -rf warehouse dbt/target dbt/logs

@@ -1,0 +1,78 @@
+"""Where the warehouse reads and writes.
+
+Read at call time, never at import time, so that tests and the CLI can point a
+process at another landing folder or home before anything runs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+INSTANCE_TEMPLATE = Path(__file__).resolve().parent / "instance" / "dagster.yaml"
+
+RAW_DIR_ENV = "JORNADAS_RAW_DIR"
+HOME_ENV = "JORNADAS_HOME"
+# The one variable that names the build database for Dagster and dbt's profiles.yml alike.
+BUILD_DB_ENV = "JORNADAS_BUILD_DB"
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw_dir: Path
+    home: Path
+
+    @property
+    def build_dir(self) -> Path:
+        return self.home / "build"
+
+    @property
+    def build_db(self) -> Path:
+        override = os.environ.get(BUILD_DB_ENV)
+        return Path(override).resolve() if override else self.build_dir / "jornadas_build.duckdb"
+
+    @property
+    def published_db(self) -> Path:
+        """The file analysts open read-only; replaced only by a complete, checked build."""
+        return self.home / "jornadas.duckdb"
+
+    @property
+    def previous_db(self) -> Path:
+        """The version published before the current one, kept for `jornadas rollback`."""
+        return self.home / "jornadas.previous.duckdb"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.home / "data_docs"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.home / "refresh.lock"
+
+
+def get_settings() -> Settings:
+    raw = os.environ.get(RAW_DIR_ENV) or str(PROJECT_ROOT / "raw")
+    home = os.environ.get(HOME_ENV) or str(PROJECT_ROOT / "warehouse")
+    return Settings(raw_dir=Path(raw).resolve(), home=Path(home).resolve())
+
+
+def export_environment(settings: Settings) -> None:
+    """Make the paths visible to child processes (dbt runs as a subprocess)."""
+    os.environ[RAW_DIR_ENV] = str(settings.raw_dir)
+    os.environ[HOME_ENV] = str(settings.home)
+    os.environ[BUILD_DB_ENV] = str(settings.build_db)
+    os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
