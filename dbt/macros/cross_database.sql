@@ -1,0 +1,76 @@
+{#- Small cross-database helpers: DuckDB spellings here, portable defaults beside them, so that
+    another adapter only needs a `<adapter>__` variant (issue 6, scale path). -#}
+
+{#- A cast that yields null instead of failing (dbt's own safe_cast is a plain cast on DuckDB). -#}
+{% macro try_cast_to(expression, data_type) -%}
+    {{ return(adapter.dispatch('try_cast_to', 'jornadas')(expression, data_type)) }}
+{%- endmacro %}
+
+{% macro default__try_cast_to(expression, data_type) -%}
+    {{ dbt.safe_cast(expression, data_type) }}
+{%- endmacro %}
+
+{% macro duckdb__try_cast_to(expression, data_type) -%}
+    try_cast({{ expression }} as {{ data_type }})
+{%- endmacro %}
+
+{#- True when the whole text matches a regular expression (POSIX-style classes only). -#}
+{% macro matches_pattern(expression, pattern) -%}
+    {{ return(adapter.dispatch('matches_pattern', 'jornadas')(expression, pattern)) }}
+{%- endmacro %}
+
+{% macro default__matches_pattern(expression, pattern) -%}
+    ({{ expression }} ~ '{{ pattern }}')
+{%- endmacro %}
+
+{% macro duckdb__matches_pattern(expression, pattern) -%}
+    regexp_full_match({{ expression }}, '{{ pattern }}')
+{%- endmacro %}
+
+{#- A timestamp with time zone seen as wall-clock time in a named zone. -#}
+{% macro local_time(expression, time_zone) -%}
+    {{ return(adapter.dispatch('local_time', 'jornadas')(expression, time_zone)) }}
+{%- endmacro %}
+
+{% macro default__local_time(expression, time_zone) -%}
+    ({{ expression }} at time zone '{{ time_zone }}')
+{%- endmacro %}
+
+{#- An md5 key over several columns, null kept apart from any text (dbt_utils' idea). -#}
+{% macro surrogate_key(columns) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append(
+            "coalesce(cast(" ~ column ~ " as " ~ api.Column.translate_type('string')
+            ~ "), '<null>')"
+        ) -%}
+    {%- endfor -%}
+    {{ dbt.hash(parts | join(" || '|' || ")) }}
+{%- endmacro %}
+
+{#- The program's ISO weekday name (1 = Monday) in Spanish or English. -#}
+{% macro weekday_name(iso_weekday_expression, language) -%}
+    {%- set names = {
+        'es': ['lunes', 'martes', 'miércoles', 'jueves', 'viernes', 'sábado', 'domingo'],
+        'en': ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'],
+    } -%}
+    case {{ iso_weekday_expression }}
+        {%- for name in names[language] %}
+        when {{ loop.index }} then '{{ name }}'
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+{% macro month_name(month_expression, language) -%}
+    {%- set names = {
+        'es': ['enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto',
+               'septiembre', 'octubre', 'noviembre', 'diciembre'],
+        'en': ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
+               'September', 'October', 'November', 'December'],
+    } -%}
+    case {{ month_expression }}
+        {%- for name in names[language] %}
+        when {{ loop.index }} then '{{ name }}'
+        {%- endfor %}
+    end
+{%- endmacro %}

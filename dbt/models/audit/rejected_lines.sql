@@ -1,0 +1,49 @@
+-- Every invalid line of every unit-report and goals file: one row per (line, failed check),
+-- with the reason in words a unit's staff understand, so that the unit can resubmit.
+with line_checks as (
+    select
+        'unit_report' as line_kind,
+        *
+    from {{ ref('int_unit_report_line_checks') }}
+
+    union all
+
+    select
+        'goal' as line_kind,
+        *
+    from {{ ref('int_goal_line_checks') }}
+),
+
+files as (
+    select
+        file_hash,
+        path,
+        kind
+    from {{ ref('stg_files') }}
+),
+
+units as (
+    select
+        unit_id,
+        unit_name,
+        reporting_group_id
+    from {{ ref('dim_units') }}
+)
+
+select
+    files.path,
+    line_checks.file_hash,
+    line_checks.line_kind as kind,
+    line_checks.line_no,
+    line_checks.column_name,
+    line_checks.reason_code,
+    line_checks.reason,
+    line_checks.value_delivered,
+    line_checks.unit_id,
+    units.unit_name,
+    units.reporting_group_id as ooad_id,
+    line_checks.jornada_id,
+    line_checks.report_id
+from line_checks
+left join files on line_checks.file_hash = files.file_hash
+left join units on line_checks.unit_id = units.unit_id

@@ -1,0 +1,35 @@
+-- What units did, per day: the lines of the report versions in force only.
+with in_force_reports as (
+    select
+        report_id,
+        submitted_at
+    from {{ ref('int_unit_report_verdicts') }}
+    where verdict = 'in_force'
+),
+
+lines as (
+    select * from {{ ref('int_unit_report_lines') }}
+),
+
+units as (
+    select
+        unit_id,
+        ooad_id
+    from {{ ref('dim_units') }}
+)
+
+select
+    lines.unit_id,
+    lines.service_date,
+    lines.activity,
+    lines.specialty,
+    cast(lines.quantity_number as bigint) as quantity,
+    lines.jornada_id,
+    units.ooad_id,
+    in_force_reports.submitted_at,
+    lines.file_hash,
+    lines.line_no,
+    lines.report_id
+from lines
+inner join in_force_reports on lines.report_id = in_force_reports.report_id
+left join units on lines.unit_id = units.unit_id

@@ -1,0 +1,34 @@
+-- What units planned for a whole jornada: the lines of the goals versions in force only.
+with in_force_reports as (
+    select
+        report_id,
+        submitted_at
+    from {{ ref('int_goal_report_verdicts') }}
+    where verdict = 'in_force'
+),
+
+lines as (
+    select * from {{ ref('int_goal_lines') }}
+),
+
+units as (
+    select
+        unit_id,
+        ooad_id
+    from {{ ref('dim_units') }}
+)
+
+select
+    lines.unit_id,
+    lines.jornada_id,
+    lines.activity,
+    lines.specialty,
+    cast(lines.target_number as bigint) as target,
+    units.ooad_id,
+    in_force_reports.submitted_at,
+    lines.file_hash,
+    lines.line_no,
+    lines.report_id
+from lines
+inner join in_force_reports on lines.report_id = in_force_reports.report_id
+left join units on lines.unit_id = units.unit_id

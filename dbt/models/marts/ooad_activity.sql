@@ -1,0 +1,33 @@
+-- What each OOAD's units did per jornada, activity and specialty. UMAE belong to no OOAD and are
+-- left out here (they are in unit_activity and in the national totals); state_name is the
+-- state's Spanish name, shared by the two OOADs of Ciudad de México, Estado de México and Veracruz.
+with unit_activity as (
+    select * from {{ ref('unit_activity') }}
+    where ooad_id is not null
+),
+
+ooad as (
+    select * from {{ ref('dim_ooad') }}
+)
+
+select
+    unit_activity.jornada_id,
+    unit_activity.ooad_id,
+    ooad.ooad_name,
+    ooad.state_name,
+    ooad.state_name_en,
+    unit_activity.activity,
+    unit_activity.specialty,
+    cast(sum(unit_activity.quantity) as bigint) as quantity,
+    cast(count(distinct case when unit_activity.quantity > 0 then unit_activity.unit_id end) as bigint)
+        as units_performing
+from unit_activity
+left join ooad on unit_activity.ooad_id = ooad.ooad_id
+group by
+    unit_activity.jornada_id,
+    unit_activity.ooad_id,
+    ooad.ooad_name,
+    ooad.state_name,
+    ooad.state_name_en,
+    unit_activity.activity,
+    unit_activity.specialty
