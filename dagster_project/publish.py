@@ -1,0 +1,382 @@
+"""Write-audit-publish: build the analysts' file beside the published one, check it, swap it in.
+
+The published warehouse (`JORNADAS_HOME/jornadas.duckdb`) is never opened for writing. A
+publish copies the schemas `core`, `marts` and `audit` of the build database (views become
+tables) into a new file `jornadas.duckdb.new-<run>`, written with DuckDB storage version
+v1.5.0 so that DuckDB >= 1.5 clients open it; checks the new file; fsyncs it; keeps the
+current version as `jornadas.previous.duckdb` (a hard link, so the published file is never
+touched); and only then makes it visible with one `os.replace`. A process killed at any
+moment therefore leaves either the old or the new complete version in place; leftovers are
+removed by the next holder of the refresh lock.
+
+Readers that hold the old file open keep reading their snapshot (POSIX rename semantics);
+new connections open the new file. See docs/QUALITY.md for the caveats (Windows, and
+DuckDB's per-process instance cache).
+
+One refresh at a time: `refresh_lock` is an exclusive `fcntl.flock` on
+`JORNADAS_HOME/refresh.lock`, re-entrant within a process, released by the kernel when the
+holder dies (kill -9 included).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.quality.results import failed_error_checks, suites_with_results
+from dagster_project.quality.scope import PUBLISH_LOG_DDL, table_exists
+from dagster_project.settings import Settings
+
+PUBLISHED_SCHEMAS = ("core", "marts", "audit")
+STORAGE_VERSION = "v1.5.0"
+NEW_FILE_PREFIX = "jornadas.duckdb.new-"
+PREVIOUS_TMP_PREFIX = "jornadas.previous.duckdb.tmp-"
+ROLLBACK_TMP_PREFIX = "jornadas.duckdb.rollback-"
+
+# A hook called at each stage boundary; tests use it to kill a publish at a known point.
+StageHook = Callable[[str], None]
+
+
+class PublishRefused(RuntimeError):
+    """Publication refused: a blocking check failed, or the checks did not all run."""
+
+
+class PublishCheckFailed(RuntimeError):
+    """The new file did not pass the sanity check; nothing was published."""
+
+
+class RefreshInProgress(RuntimeError):
+    """Another process holds the refresh lock (only raised when not waiting for it)."""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    run_id: str
+    published_file: Path
+    previous_file: Path | None
+    tables: dict[str, int]
+    checked_with_cli: bool
+
+
+# ---------------------------------------------------------------------------------------
+# The refresh lock
+
+
+_lock_guard = threading.Lock()
+_held_locks: dict[Path, list[int]] = {}  # lock path -> [file descriptor, depth]
+
+
+def _lock_holder_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip() or "unknown holder"
+    except OSError:
+        return "unknown holder"
+
+
+@contextlib.contextmanager
+def refresh_lock(settings: Settings, *, wait: bool = True) -> Iterator[None]:
+    """Hold the exclusive refresh lock of `settings.home` for the duration of the block.
+
+    Waits for a running refresh to finish (or raises `RefreshInProgress` when `wait` is
+    false). Re-entrant within one process, so the CLI can hold it around a Dagster run whose
+    resources take it again. On first acquisition, leftovers of crashed publishes are removed.
+    """
+    path = settings.lock_file.resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _lock_guard:
+        held = _held_locks.get(path)
+        if held:
+            held[1] += 1
+    if not held:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError as error:
+            os.close(fd)
+            raise RefreshInProgress(
+                f"another refresh holds {path}: {_lock_holder_text(path)}"
+            ) from error
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} since {dt.datetime.now(dt.UTC).isoformat()}\n".encode())
+        with _lock_guard:
+            _held_locks[path] = [fd, 1]
+        clean_leftovers(settings)
+    try:
+        yield
+    finally:
+        with _lock_guard:
+            entry = _held_locks[path]
+            entry[1] -= 1
+            release = entry[1] == 0
+            if release:
+                del _held_locks[path]
+        if release:
+            fcntl.flock(entry[0], fcntl.LOCK_UN)
+            os.close(entry[0])
+
+
+def clean_leftovers(settings: Settings) -> list[Path]:
+    """Remove what a killed publish or rollback left behind. Call only under the lock."""
+    removed: list[Path] = []
+    home = settings.home
+    if not home.is_dir():
+        return removed
+    for path in sorted(home.iterdir()):
+        name = path.name
+        if name.startswith(ROLLBACK_TMP_PREFIX) and not settings.previous_db.exists():
+            # A rollback died between its two renames: this link is the version it displaced.
+            os.replace(path, settings.previous_db)
+            continue
+        if name.startswith((NEW_FILE_PREFIX, PREVIOUS_TMP_PREFIX, ROLLBACK_TMP_PREFIX)):
+            path.unlink()
+            removed.append(path)
+    if removed:
+        _fsync_directory(home)
+    return removed
+
+
+# ---------------------------------------------------------------------------------------
+# Publish
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_directory(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _relations_to_publish(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    placeholders = ", ".join("?" for _ in PUBLISHED_SCHEMAS)
+    return con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        f"where table_catalog = current_database() and table_schema in ({placeholders}) "
+        "order by table_schema, table_name",
+        list(PUBLISHED_SCHEMAS),
+    ).fetchall()
+
+
+def _refuse_if_checks_failed(
+    con: duckdb.DuckDBPyConnection, run_id: str, required_suites: Iterable[str]
+) -> None:
+    failed = failed_error_checks(con, run_id)
+    if failed:
+        listed = "; ".join(f"{name} ({observed})" for name, observed in failed)
+        raise PublishRefused(f"blocking checks failed in run {run_id}: {listed}")
+    missing = sorted(set(required_suites) - suites_with_results(con, run_id))
+    if missing:
+        raise PublishRefused(f"quality suites without results in run {run_id}: {missing}")
+
+
+def _copy_to_new_file(
+    con: duckdb.DuckDBPyConnection,
+    new_file: Path,
+    relations: list[tuple[str, str]],
+    run_id: str,
+    on_stage: StageHook,
+) -> dict[str, int]:
+    con.execute(
+        f"attach '{new_file}' as publish_target (storage_version '{STORAGE_VERSION}', read_write)"
+    )
+    counts: dict[str, int] = {}
+    try:
+        for schema in PUBLISHED_SCHEMAS:
+            con.execute(f"create schema publish_target.{schema}")
+        for schema, table in relations:
+            qualified = f"{_quoted(schema)}.{_quoted(table)}"
+            con.execute(f"create table publish_target.{qualified} as select * from {qualified}")
+            found = con.execute(f"select count(*) from publish_target.{qualified}").fetchone()
+            counts[f"{schema}.{table}"] = found[0] if found else 0
+            on_stage(f"copied:{schema}.{table}")
+        # The published file says which run it is, for analysts and for rollback.
+        con.execute(
+            "create or replace table publish_target.audit.published_version as "
+            "select ?::varchar as run_id, current_timestamp as published_at, ? as tables",
+            [run_id, len(relations)],
+        )
+        con.execute("checkpoint publish_target")
+    finally:
+        con.execute("detach publish_target")
+    return counts
+
+
+def duckdb_cli() -> Path | None:
+    """The DuckDB CLI installed beside this interpreter (duckdb-cli from PyPI), if any."""
+    candidate = Path(sys.executable).parent / "duckdb"
+    return candidate if candidate.exists() else None
+
+
+def check_published_file(path: Path, expected_counts: dict[str, int]) -> bool:
+    """Open `path` read-only and compare every table's row count with the build; also open it
+    with the DuckDB CLI when installed (proves older clients can read it). Returns whether
+    the CLI check ran. Raises PublishCheckFailed on any difference."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        for name, expected in expected_counts.items():
+            schema, table = name.split(".", 1)
+            found = con.execute(f"select count(*) from {_quoted(schema)}.{_quoted(table)}")
+            actual = found.fetchone()
+            if not actual or actual[0] != expected:
+                raise PublishCheckFailed(f"{name}: {actual} rows in the new file, {expected} built")
+    finally:
+        con.close()
+    cli = duckdb_cli()
+    if cli is None:
+        return False
+    query = "select count(*) from duckdb_tables() where schema_name in ('core','marts','audit')"
+    completed = subprocess.run(
+        [str(cli), "-readonly", "-noheader", "-csv", str(path), "-c", query],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    expected_tables = len(expected_counts) + 1  # + audit.published_version
+    if completed.returncode != 0 or completed.stdout.strip() != str(expected_tables):
+        raise PublishCheckFailed(
+            f"DuckDB CLI {cli} could not read the new file as expected: "
+            f"exit {completed.returncode}, out {completed.stdout.strip()!r}, "
+            f"err {completed.stderr.strip()!r}"
+        )
+    return True
+
+
+def _keep_previous(settings: Settings, run_id: str) -> Path | None:
+    published = settings.published_db
+    if not published.exists():
+        return None
+    temporary = settings.home / f"{PREVIOUS_TMP_PREFIX}{run_id}"
+    try:
+        os.link(published, temporary)
+    except OSError:
+        # File systems without hard links: a copy, still never touching the published file.
+        shutil.copy2(published, temporary)
+    os.replace(temporary, settings.previous_db)
+    # rename(2) does nothing when both names already link the same file (a publish killed
+    # after this step left previous == published): the temporary name is then still there.
+    temporary.unlink(missing_ok=True)
+    return settings.previous_db
+
+
+def _record_publish(build_db: Path, run_id: str, published: Path, tables: int) -> None:
+    con = duckdb.connect(str(build_db))
+    try:
+        con.execute(PUBLISH_LOG_DDL)
+        con.execute(
+            "insert into audit.publish_log values (?, current_timestamp, ?, ?, 'publish')",
+            [run_id, str(published), tables],
+        )
+    finally:
+        con.close()
+
+
+def _no_hook(_: str) -> None:
+    return None
+
+
+def publish_warehouse(
+    settings: Settings,
+    run_id: str,
+    *,
+    required_suites: Iterable[str] = (),
+    on_stage: StageHook = _no_hook,
+) -> PublishResult:
+    """Publish the build database's core, marts and audit schemas as the analysts' file.
+
+    Refuses (PublishRefused) when any ERROR check of `run_id` failed, or when a suite of
+    `required_suites` has no result in this run. Takes the refresh lock (re-entrant).
+    """
+    with refresh_lock(settings):
+        settings.home.mkdir(parents=True, exist_ok=True)
+        new_file = settings.home / f"{NEW_FILE_PREFIX}{run_id}"
+        con = duckdb.connect(str(settings.build_db), read_only=True)
+        try:
+            _refuse_if_checks_failed(con, run_id, required_suites)
+            relations = _relations_to_publish(con)
+            if not any(schema == "marts" for schema, _ in relations):
+                raise PublishRefused("the build database has no marts to publish")
+            on_stage("copying")
+            counts = _copy_to_new_file(con, new_file, relations, run_id, on_stage)
+        except BaseException:
+            con.close()
+            new_file.unlink(missing_ok=True)
+            raise
+        con.close()
+        on_stage("copied")
+        try:
+            checked_with_cli = check_published_file(new_file, counts)
+        except BaseException:
+            new_file.unlink(missing_ok=True)
+            raise
+        _fsync_file(new_file)
+        on_stage("checked")
+        previous = _keep_previous(settings, run_id)
+        on_stage("previous_kept")
+        os.replace(new_file, settings.published_db)
+        _fsync_directory(settings.home)
+        on_stage("replaced")
+        _record_publish(settings.build_db, run_id, settings.published_db, len(relations))
+        on_stage("recorded")
+        return PublishResult(
+            run_id=run_id,
+            published_file=settings.published_db,
+            previous_file=previous,
+            tables=counts,
+            checked_with_cli=checked_with_cli,
+        )
+
+
+def published_run_id(path: Path) -> str | None:
+    """The run that produced a published file (from `audit.published_version`)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        if not table_exists(con, "audit", "published_version"):
+            return None
+        found = con.execute("select run_id from audit.published_version").fetchone()
+        return found[0] if found else None
+    finally:
+        con.close()
+
+
+def rollback(settings: Settings) -> tuple[str | None, str | None]:
+    """Swap the published and previous versions; returns (now published, now previous) run ids.
+
+    Running it twice undoes it. Waits for a running refresh (the lock). The published file is
+    replaced by rename only, so readers are never blocked.
+    """
+    with refresh_lock(settings):
+        published, previous = settings.published_db, settings.previous_db
+        if not previous.exists():
+            raise FileNotFoundError(f"no previous version to roll back to: {previous}")
+        displaced = settings.home / f"{ROLLBACK_TMP_PREFIX}{os.getpid()}"
+        if published.exists():
+            os.link(published, displaced)
+        os.replace(previous, published)
+        if displaced.exists():
+            os.replace(displaced, previous)
+        _fsync_directory(settings.home)
+        now_previous = published_run_id(previous) if previous.exists() else None
+        return published_run_id(published), now_previous

@@ -1,0 +1,126 @@
+"""DHIS2-style comparison rules and suite loading, on tiny tables (no Great Expectations)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.quality.rules import violations_sql
+from dagster_project.quality.suites import Rule, RuleSide, SuiteError, load_suite, load_suites
+from dagster_project.settings import EXPECTATIONS_DIR
+
+
+@pytest.fixture
+def con():
+    connection = duckdb.connect()
+    # Unit rows against OOAD rows: A adds up, B does not, C has no OOAD row, D only an OOAD row.
+    connection.execute(
+        """
+        create table unit_rows as select * from (values
+            ('A', 5), ('A', 7), ('B', 3), ('C', 4), ('E', null)
+        ) as t(ooad_id, value);
+        create table ooad_rows as select * from (values
+            ('A', 12), ('B', 4), ('D', 6), ('E', null)
+        ) as t(ooad_id, value);
+        """
+    )
+    yield connection
+    connection.close()
+
+
+def _rule(operator: str = "==", strategy: str = "NEVER_SKIP", tolerance: float = 0) -> Rule:
+    return Rule(
+        name="units_add_up",
+        severity="ERROR",
+        description="",
+        left=RuleSide(sql="select ooad_id, value from unit_rows", label="units"),
+        right=RuleSide(sql="select ooad_id, value from ooad_rows", label="ooad"),
+        operator=operator,
+        keys=("ooad_id",),
+        missing_value_strategy=strategy,
+        tolerance=tolerance,
+    )
+
+
+def _violating_keys(con, rule: Rule) -> dict[str, tuple]:
+    rows = con.execute(violations_sql(rule)).fetchall()
+    return {row[0]: row[1:] for row in rows}
+
+
+def test_never_skip_counts_a_missing_side_as_zero(con) -> None:
+    found = _violating_keys(con, _rule())
+    assert set(found) == {"B", "C", "D"}
+    left, right, difference, expression = found["B"]
+    assert (left, right, difference) == (3, 4, -1)
+    assert expression == "units == ooad"
+    assert found["C"][:3] == (4, None, 4)
+
+
+def test_skip_if_any_value_missing_judges_only_complete_pairs(con) -> None:
+    assert set(_violating_keys(con, _rule(strategy="SKIP_IF_ANY_VALUE_MISSING"))) == {"B"}
+
+
+def test_skip_if_all_values_missing_keeps_one_sided_rows(con) -> None:
+    found = _violating_keys(con, _rule(strategy="SKIP_IF_ALL_VALUES_MISSING"))
+    # E is missing on both sides: skipped; C and D have one side: judged with 0 for the other.
+    assert set(found) == {"B", "C", "D"}
+
+
+def test_inequality_and_tolerance(con) -> None:
+    assert set(_violating_keys(con, _rule(operator="<="))) == {"C"}
+    assert (
+        set(_violating_keys(con, _rule(tolerance=1, strategy="SKIP_IF_ANY_VALUE_MISSING"))) == set()
+    )
+
+
+def test_shipped_suites_load_with_at_least_twenty_checks_over_two_severities() -> None:
+    suites = load_suites(EXPECTATIONS_DIR)
+    severities = {item.severity for suite in suites for item in (*suite.expectations, *suite.rules)}
+    assert sum(suite.check_count for suite in suites) >= 20
+    assert severities == {"ERROR", "WARN"}
+    layers = {suite.layer for suite in suites}
+    assert {"raw", "staging", "core", "marts", "audit"} <= layers
+
+
+def test_every_rule_of_the_shipped_suites_parses() -> None:
+    for suite in load_suites(EXPECTATIONS_DIR):
+        for rule in suite.rules:
+            statement = violations_sql(rule)
+            assert duckdb.extract_statements(statement), rule.name
+
+
+@pytest.mark.parametrize(
+    "broken, message",
+    [
+        ({"name": "x", "asset": ["a"], "layer": "raw"}, "needs expectations or rules"),
+        (
+            {
+                "name": "x",
+                "asset": ["a"],
+                "layer": "raw",
+                "batch": {"table": "t"},
+                "expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {}}],
+            },
+            "severity",
+        ),
+        (
+            {
+                "name": "x",
+                "asset": ["a"],
+                "layer": "raw",
+                "rules": [{"name": "r", "severity": "ERROR", "operator": "=~"}],
+            },
+            "needs `sql`",
+        ),
+    ],
+)
+def test_malformed_suites_are_refused_with_the_reason(
+    tmp_path: Path, broken: dict, message: str
+) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(broken))
+    with pytest.raises(SuiteError, match=message):
+        load_suite(path)
