@@ -35,7 +35,10 @@ format: setup
 	$(UV) run ruff format .
 	$(UV) run sqlfluff fix dbt/models dbt/analyses
 
+# The UI and daemon (schedule live); dbt's profile needs JORNADAS_BUILD_DB when `dagster dev`
+# re-parses the project on load.
 dev: setup
+	JORNADAS_BUILD_DB=$${JORNADAS_BUILD_DB:-$(JORNADAS_HOME)/build/jornadas_build.duckdb} \
 	$(UV) run dagster dev -h 127.0.0.1 -p 3000 -m dagster_project.definitions
 
 bench: setup

@@ -1,0 +1,218 @@
+"""Landing one kind of raw file into the build database, incrementally by content hash.
+
+Each new file is landed in its own transaction together with its `raw.files` verdict and its
+sighting, so an interrupted refresh never leaves half a file behind. A file whose hash is
+already known only gets a sighting (once per path), so a refresh with nothing new writes
+nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.ingest.files import GOAL, UNIT_REPORT, LandingFile, discover, examine
+from dagster_project.ingest.readers import (
+    GOAL_LINES,
+    UNIT_REPORT_LINES,
+    FileRejected,
+    Landed,
+    TableSpec,
+    land_file,
+)
+from dagster_project.raw_schema import ensure_raw_schema
+
+SPEC_BY_KIND: dict[str, TableSpec] = {UNIT_REPORT: UNIT_REPORT_LINES, GOAL: GOAL_LINES}
+
+_log = logging.getLogger(__name__)
+
+
+class IngestError(RuntimeError):
+    """A file could not be processed for a reason that is not a verdict on the file."""
+
+
+@dataclass
+class IngestSummary:
+    kind: str
+    files_found: int = 0
+    files_new: int = 0
+    files_seen: int = 0
+    files_rejected: int = 0
+    lines_landed: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    relanded_files: int = 0
+    relanded_lines: int = 0
+    reland_missing: list[str] = field(default_factory=list)  # hashes no longer on disk
+
+
+def ingest_kind(
+    con: duckdb.DuckDBPyConnection,
+    raw_dir: Path,
+    kind: str,
+    run_id: str | None,
+    reingest_jornada: str | None = None,
+    log: logging.Logger | logging.LoggerAdapter | None = None,
+) -> IngestSummary:
+    """Land every new file of `kind`; optionally re-land one jornada's lines of known files."""
+    log = log or _log
+    ensure_raw_schema(con)
+    spec = SPEC_BY_KIND[kind]
+    summary = IngestSummary(kind=kind)
+    known_hashes = {row[0] for row in con.execute("select file_hash from raw.files").fetchall()}
+    sightings = set(con.execute("select file_hash, path from raw.file_sightings").fetchall())
+    clock = _SeenClock()
+    on_disk: dict[str, LandingFile] = {}
+    landed_now: set[str] = set()
+
+    for landing_file in discover(raw_dir, kind):
+        summary.files_found += 1
+        facts = examine(landing_file.path)
+        on_disk.setdefault(facts.sha256, landing_file)
+        if facts.sha256 in known_hashes:
+            summary.files_seen += 1
+            if (facts.sha256, landing_file.relpath) not in sightings:
+                _add_sighting(con, facts.sha256, landing_file.relpath, clock.now())
+                sightings.add((facts.sha256, landing_file.relpath))
+            continue
+        verdict = _land_new_file(con, landing_file, facts, spec, run_id, clock.now())
+        known_hashes.add(facts.sha256)
+        sightings.add((facts.sha256, landing_file.relpath))
+        landed_now.add(facts.sha256)
+        summary.files_new += 1
+        if isinstance(verdict, FileRejected):
+            summary.files_rejected += 1
+            summary.rejected.append((landing_file.relpath, verdict.reason))
+            log.warning(f"rejected {landing_file.relpath}: {verdict.reason}")
+        else:
+            summary.lines_landed += verdict.lines_landed
+
+    if reingest_jornada is not None:
+        _reland_jornada(con, spec, reingest_jornada, on_disk, landed_now, summary, log)
+    return summary
+
+
+class _SeenClock:
+    """When each file was seen: strictly increasing within a run, in the order files are read.
+
+    Files are read in path order, so of two deliveries landed by one refresh the one with the
+    earlier path counts as seen first (dbt orders deliveries by first_seen_at).
+    """
+
+    def __init__(self) -> None:
+        self.last = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+    def now(self) -> dt.datetime:
+        current = dt.datetime.now(dt.UTC)
+        self.last = max(current, self.last + dt.timedelta(microseconds=1))
+        return self.last
+
+
+def _land_new_file(con, landing_file, facts, spec, run_id, now) -> Landed | FileRejected:
+    con.begin()
+    try:
+        landed = land_file(con, landing_file, facts, spec)
+    except FileRejected as rejection:
+        con.rollback()
+        con.begin()
+        _record_file(con, landing_file, facts, run_id, now, rejection=rejection)
+        _add_sighting(con, facts.sha256, landing_file.relpath, now)
+        con.commit()
+        return rejection
+    except Exception as error:
+        con.rollback()
+        raise IngestError(f"could not ingest {landing_file.relpath}: {error}") from error
+    _record_file(con, landing_file, facts, run_id, now, landed=landed)
+    _add_sighting(con, facts.sha256, landing_file.relpath, now)
+    con.commit()
+    return landed
+
+
+def _record_file(
+    con,
+    landing_file: LandingFile,
+    facts,
+    run_id: str | None,
+    now: dt.datetime,
+    landed: Landed | None = None,
+    rejection: FileRejected | None = None,
+) -> None:
+    # A file rejected for its bytes has no encoding; one rejected for its layout keeps it.
+    encoding = landed.encoding if landed else None
+    text_format = landing_file.format in ("csv", "json")
+    if rejection is not None and text_format and rejection.code != "unreadable_encoding":
+        encoding = facts.encoding
+    con.execute(
+        """
+        insert into raw.files (file_hash, path, kind, format, encoding, size_bytes, file_verdict,
+                               reject_reason, lines_in, extra_columns, first_seen_at, ingest_run_id)
+        values ($hash, $path, $kind, $format, $encoding, $size, $verdict, $reason, $lines_in,
+                $extra, $now, $run_id)
+        """,
+        {
+            "hash": facts.sha256,
+            "path": landing_file.relpath,
+            "kind": landing_file.kind,
+            "format": landing_file.format,
+            "encoding": encoding,
+            "size": facts.size_bytes,
+            "verdict": "read" if landed else "rejected",
+            "reason": rejection.reason if rejection else None,
+            "lines_in": landed.lines_in if landed else rejection.lines_counted,
+            "extra": ",".join(landed.extra_columns) if landed and landed.extra_columns else None,
+            "now": now,
+            "run_id": run_id,
+        },
+    )
+
+
+def _add_sighting(con, file_hash: str, relpath: str, now: dt.datetime) -> None:
+    con.execute(
+        "insert into raw.file_sightings (file_hash, path, seen_at) values (?, ?, ?)",
+        [file_hash, relpath, now],
+    )
+
+
+def _reland_jornada(con, spec, jornada_id, on_disk, landed_now, summary, log) -> None:
+    """Delete and land again the lines of one jornada from the files that hold it."""
+    holders = [
+        row[0]
+        for row in con.execute(
+            f"select distinct file_hash from {spec.table} where jornada_id = ? order by 1",
+            [jornada_id],
+        ).fetchall()
+        if row[0] not in landed_now
+    ]
+    for file_hash in holders:
+        landing_file = on_disk.get(file_hash)
+        if landing_file is None:
+            # Without the bytes the lines cannot be landed again; keeping them loses nothing.
+            summary.reland_missing.append(file_hash)
+            log.warning(
+                f"re-ingest {jornada_id}: file {file_hash[:12]}… is no longer in the landing "
+                "folder; its lines stay as they were"
+            )
+            continue
+        facts = examine(landing_file.path)
+        con.begin()
+        try:
+            con.execute(
+                f"delete from {spec.table} where file_hash = ? and jornada_id = ?",
+                [file_hash, jornada_id],
+            )
+            landed = land_file(con, landing_file, facts, spec, only_jornada=jornada_id)
+        except Exception as error:
+            con.rollback()
+            raise IngestError(
+                f"re-ingest {jornada_id}: {landing_file.relpath} could not be read again: {error}"
+            ) from error
+        con.commit()
+        summary.relanded_files += 1
+        summary.relanded_lines += landed.lines_landed
+    log.info(
+        f"re-ingest {jornada_id}: {summary.relanded_lines} lines landed again from "
+        f"{summary.relanded_files} files"
+    )

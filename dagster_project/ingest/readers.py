@@ -1,0 +1,448 @@
+"""Readers for the raw contract's formats: they land a file's lines as delivered, or reject it.
+
+Every reader either inserts all data lines of one file into its `raw.*_lines` table (values as
+text, empty cells as NULL) and says what it learned, or raises `FileRejected` with one of the
+file-level reason codes of docs/ARCHITECTURE.md before anything lands. Anything else that goes
+wrong is a real error and propagates.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree.ElementTree import ParseError
+
+import duckdb
+import pyarrow as pa
+
+from dagster_project.ingest.files import KIND_FOLDERS, FileFacts, LandingFile
+from dagster_project.raw_schema import GOAL_COLUMNS, UNIT_REPORT_COLUMNS
+
+EMPTY_FILE = "empty_file"
+UNREADABLE_ENCODING = "unreadable_encoding"
+UNSUPPORTED_FORMAT = "unsupported_format"
+MALFORMED_FILE = "malformed_file"
+MISSING_REQUIRED_COLUMN = "missing_required_column"
+MISSING_REPORT_SHEET = "missing_report_sheet"
+
+_PYTHON_ENCODING = {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "latin-1": "latin-1"}
+# DuckDB skips a UTF-8 byte-order mark by itself.
+_DUCKDB_ENCODING = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "latin-1": "latin-1"}
+
+
+class FileRejected(Exception):
+    """The file cannot be read under the contract; nothing of it lands."""
+
+    def __init__(self, code: str, detail: str, lines_counted: int = 0):
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+        self.lines_counted = lines_counted
+
+    @property
+    def reason(self) -> str:
+        return f"{self.code}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Where the lines of one kind of file land."""
+
+    table: str
+    columns: tuple[str, ...]
+    has_report_no: bool
+
+    @property
+    def target_columns(self) -> list[str]:
+        report_no = ["report_no"] if self.has_report_no else []
+        return ["file_hash", "line_no", *report_no, *self.columns]
+
+
+UNIT_REPORT_LINES = TableSpec("raw.unit_report_lines", UNIT_REPORT_COLUMNS, has_report_no=True)
+GOAL_LINES = TableSpec("raw.goal_lines", GOAL_COLUMNS, has_report_no=False)
+
+
+@dataclass
+class Landed:
+    lines_in: int
+    lines_landed: int
+    encoding: str | None
+    extra_columns: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One file's destination: the table, the file's hash, and an optional jornada filter."""
+
+    con: duckdb.DuckDBPyConnection
+    spec: TableSpec
+    file_hash: str
+    only_jornada: str | None
+
+
+def land_file(
+    con: duckdb.DuckDBPyConnection,
+    landing_file: LandingFile,
+    facts: FileFacts,
+    spec: TableSpec,
+    only_jornada: str | None = None,
+) -> Landed:
+    """Land one file's lines (only those of `only_jornada` when given) or raise FileRejected."""
+    if not landing_file.accepted_format:
+        accepted = ", ".join(f".{ext}" for ext in KIND_FOLDERS[landing_file.kind][1])
+        raise FileRejected(
+            UNSUPPORTED_FORMAT,
+            f"'.{landing_file.format}' files are not accepted here (accepted: {accepted})",
+        )
+    if facts.size_bytes == 0:
+        raise FileRejected(EMPTY_FILE, "the file has no bytes")
+    target = _Target(con, spec, facts.sha256, only_jornada)
+    readers = {"csv": _land_csv, "json": _land_json, "xlsx": _land_xlsx}
+    return readers[landing_file.format](target, landing_file.path, facts)
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+
+def _land_csv(target: _Target, path: Path, facts: FileFacts) -> Landed:
+    encoding = facts.encoding
+    if encoding is None:
+        raise FileRejected(UNREADABLE_ENCODING, facts.encoding_problem())
+    header, blank_lines_before_header = _csv_header(path, encoding)
+    if header is None:
+        raise FileRejected(EMPTY_FILE, "the file holds no text")
+    mapping, extra = _map_columns(header, target.spec.columns)
+    if facts.has_quote or facts.has_blank_line or blank_lines_before_header:
+        landed = _land_csv_with_python(target, path, encoding, mapping)
+    else:
+        landed = _land_csv_with_duckdb(target, path, encoding, len(header), mapping)
+    landed.extra_columns = extra
+    return landed
+
+
+def _csv_header(path: Path, encoding: str) -> tuple[list[str] | None, int]:
+    """The first non-blank record and how many blank lines came before it."""
+    with path.open(encoding=_PYTHON_ENCODING[encoding], newline="") as handle:
+        reader = csv.reader(handle, strict=True)
+        blank = 0
+        try:
+            for record in reader:
+                if record:
+                    return record, blank
+                blank += 1
+        except csv.Error as error:
+            raise FileRejected(MALFORMED_FILE, f"the header cannot be parsed: {error}") from None
+    return None, blank
+
+
+def _map_columns(header: Sequence[str], required: Sequence[str]) -> tuple[dict[str, int], list]:
+    """Required column -> its position in the header; plus the extra columns, in file order.
+
+    Names are matched without surrounding spaces and case-insensitively.
+    """
+    positions: dict[str, int] = {}
+    extra: list[str] = []
+    for position, raw_name in enumerate(header):
+        name = raw_name.strip().lower()
+        if name in required:
+            if name in positions:
+                raise FileRejected(MALFORMED_FILE, f"column '{name}' appears twice in the header")
+            positions[name] = position
+        else:
+            extra.append(raw_name.strip() or f"(unnamed column {position + 1})")
+    missing = [column for column in required if column not in positions]
+    if missing:
+        found = ", ".join(h.strip() for h in header if h.strip()) or "nothing"
+        raise FileRejected(
+            MISSING_REQUIRED_COLUMN,
+            f"the header has no column {', '.join(repr(m) for m in missing)} (found: {found})",
+        )
+    return positions, extra
+
+
+def _land_csv_with_duckdb(
+    target: _Target, path: Path, encoding: str, width: int, mapping: dict[str, int]
+) -> Landed:
+    """Fast path for files without quotes or blank lines: data row n is physical line n + 1.
+
+    One INSERT straight from DuckDB's reader; a ragged row makes the statement fail, and the
+    caller rolls the file's transaction back.
+    """
+    spec = target.spec
+    values = ", ".join(f"nullif(c{mapping[column]}, '') as {column}" for column in spec.columns)
+    report_no = ", null" if spec.has_report_no else ""
+    where, filter_params = _jornada_filter(target)
+    params = {
+        "path": str(path),
+        "columns": {f"c{i}": "VARCHAR" for i in range(width)},
+        "encoding": _DUCKDB_ENCODING[encoding],
+        "file_hash": target.file_hash,
+        **filter_params,
+    }
+    try:
+        inserted = target.con.execute(
+            f"""
+            insert into {spec.table} ({", ".join(spec.target_columns)})
+            select $file_hash, line_no{report_no}, {", ".join(spec.columns)}
+            from (
+                select row_number() over () + 1 as line_no, {values}
+                from read_csv($path, header = true, auto_detect = false, columns = $columns,
+                              delim = ',', quote = '', escape = '', encoding = $encoding,
+                              strict_mode = true, null_padding = false)
+            ) {where}
+            order by line_no
+            """,
+            params,
+        ).fetchone()[0]
+    except duckdb.InvalidInputException as error:
+        # DuckDB's CSV errors name the physical line; keep its first lines as the reason.
+        message = " ".join(str(error).removeprefix("Invalid Input Error: ").splitlines()[:3])
+        raise FileRejected(
+            MALFORMED_FILE,
+            f"ragged or truncated CSV: {message}",
+            lines_counted=_count_data_lines(path, encoding),
+        ) from None
+    lines_in = inserted if target.only_jornada is None else _count_data_lines(path, encoding)
+    if lines_in == 0:
+        raise FileRejected(EMPTY_FILE, "the file has a header but no data lines")
+    return Landed(lines_in, inserted, encoding)
+
+
+def _jornada_filter(target: _Target) -> tuple[str, dict]:
+    if target.only_jornada is None:
+        return "", {}
+    return "where jornada_id = $jornada", {"jornada": target.only_jornada}
+
+
+def _count_data_lines(path: Path, encoding: str) -> int:
+    """Non-blank physical lines after the header, for the ledger of a rejected file."""
+    with path.open(encoding=_PYTHON_ENCODING[encoding], newline="") as handle:
+        non_blank = sum(1 for line in handle if line.strip("\r\n"))
+    return max(non_blank - 1, 0)
+
+
+def _land_csv_with_python(
+    target: _Target, path: Path, encoding: str, mapping: dict[str, int]
+) -> Landed:
+    """Files with quotes or blank lines: Python's csv module tells where each record starts."""
+    columns = target.spec.columns
+    rows: list[tuple] = []
+    header_width: int | None = None
+    with path.open(encoding=_PYTHON_ENCODING[encoding], newline="") as handle:
+        reader = csv.reader(handle, strict=True)
+        previous_end = 0
+        try:
+            for record in reader:
+                first_line, previous_end = previous_end + 1, reader.line_num
+                if not record:  # a blank line holds no data
+                    continue
+                if header_width is None:
+                    header_width = len(record)
+                    continue
+                if len(record) != header_width:
+                    raise FileRejected(
+                        MALFORMED_FILE,
+                        f"ragged or truncated CSV: line {first_line} has {len(record)} fields, "
+                        f"the header has {header_width}",
+                        lines_counted=_count_data_lines(path, encoding),
+                    )
+                rows.append((first_line, *(record[mapping[c]] or None for c in columns)))
+        except csv.Error as error:
+            raise FileRejected(
+                MALFORMED_FILE,
+                f"cannot be parsed at line {reader.line_num} (unbalanced quotes?): {error}",
+                lines_counted=_count_data_lines(path, encoding),
+            ) from None
+    if not rows:
+        raise FileRejected(EMPTY_FILE, "the file has a header but no data lines")
+    return _insert_rows(target, rows, report_nos=None, encoding=encoding)
+
+
+# --- JSON --------------------------------------------------------------------------------
+
+_REPORT_FIELDS = ("unit_id", "jornada_id", "submitted_at")
+_LINE_FIELDS = ("service_date", "activity", "specialty", "quantity")
+
+
+def _land_json(target: _Target, path: Path, facts: FileFacts) -> Landed:
+    encoding = facts.encoding
+    if encoding is None:
+        raise FileRejected(UNREADABLE_ENCODING, facts.encoding_problem())
+    text = path.read_bytes().decode(_PYTHON_ENCODING[encoding])
+    if not text.strip():
+        raise FileRejected(EMPTY_FILE, "the file holds no text")
+    try:
+        # Numbers keep their JSON spelling, so staging can tell 3 from 3.0 from 3e0.
+        document = json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
+    except json.JSONDecodeError as error:
+        raise FileRejected(
+            MALFORMED_FILE,
+            f"not valid JSON (truncated?): {error.msg} at line {error.lineno} column {error.colno}",
+        ) from None
+    if isinstance(document, dict):
+        reports = [document]
+    elif isinstance(document, list):
+        reports = document
+    else:
+        raise FileRejected(MALFORMED_FILE, "the JSON is neither a report object nor an array")
+
+    line_objects = sum(
+        len(r["lines"]) for r in reports if isinstance(r, dict) and isinstance(r.get("lines"), list)
+    )
+    rows: list[tuple] = []
+    report_nos: list[int] = []
+    extra: dict[str, None] = {}  # an ordered set
+    line_no = 0
+    for report_no, report in enumerate(reports, start=1):
+        if not isinstance(report, dict):
+            raise FileRejected(
+                MALFORMED_FILE, f"report {report_no} is not a JSON object", line_objects
+            )
+        lines = report.get("lines")
+        if not isinstance(lines, list):
+            raise FileRejected(
+                MALFORMED_FILE, f"report {report_no} has no 'lines' array", line_objects
+            )
+        extra.update(dict.fromkeys(k for k in report if k not in (*_REPORT_FIELDS, "lines")))
+        header = {name: _json_text(report.get(name)) for name in _REPORT_FIELDS}
+        for line in lines:
+            line_no += 1
+            if not isinstance(line, dict):
+                raise FileRejected(
+                    MALFORMED_FILE,
+                    f"line {line_no} (in report {report_no}) is not a JSON object",
+                    line_objects,
+                )
+            extra.update(dict.fromkeys(f"lines.{k}" for k in line if k not in _LINE_FIELDS))
+            values = {**header, **{name: _json_text(line.get(name)) for name in _LINE_FIELDS}}
+            rows.append((line_no, *(values[c] for c in target.spec.columns)))
+            report_nos.append(report_no)
+    if not rows:
+        raise FileRejected(EMPTY_FILE, "the file holds no report lines")
+    landed = _insert_rows(target, rows, report_nos, encoding)
+    landed.extra_columns = list(extra)
+    return landed
+
+
+def _json_text(value) -> str | None:
+    """A JSON value as text; null and "" are missing. Nested values keep their JSON form."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+# --- XLSX --------------------------------------------------------------------------------
+
+_XLSX_ERRORS = (zipfile.BadZipFile, KeyError, ParseError, ValueError, EOFError)
+
+
+def _land_xlsx(target: _Target, path: Path, facts: FileFacts) -> Landed:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, *_XLSX_ERRORS) as error:
+        raise FileRejected(
+            MALFORMED_FILE, f"not a readable .xlsx workbook ({type(error).__name__}: {error})"
+        ) from None
+    try:
+        sheet_name = next((n for n in workbook.sheetnames if n.strip().lower() == "report"), None)
+        if sheet_name is None:
+            raise FileRejected(
+                MISSING_REPORT_SHEET,
+                f"no sheet named 'report' (sheets: {', '.join(workbook.sheetnames)})",
+            )
+        try:
+            rows, extra = _xlsx_rows(workbook[sheet_name], target.spec.columns)
+        except _XLSX_ERRORS as error:
+            raise FileRejected(
+                MALFORMED_FILE, f"the sheet cannot be read ({type(error).__name__}: {error})"
+            ) from None
+    finally:
+        workbook.close()
+    landed = _insert_rows(target, rows, None, encoding=None)
+    landed.extra_columns = extra
+    return landed
+
+
+def _xlsx_rows(sheet, columns: Sequence[str]) -> tuple[list[tuple], list[str]]:
+    cells_by_row = sheet.iter_rows(values_only=True)
+    header_cells = next(cells_by_row, None)
+    if header_cells is None:
+        raise FileRejected(EMPTY_FILE, "the sheet 'report' is empty")
+    header = ["" if cell is None else str(cell) for cell in header_cells]
+    # Trailing empty header cells are formatting, not columns.
+    while header and not header[-1].strip():
+        header.pop()
+    mapping, extra = _map_columns(header, columns)
+    rows: list[tuple] = []
+    for row_number, cells in enumerate(cells_by_row, start=2):
+        if all(cell is None or cell == "" for cell in cells):
+            continue
+        padded = (*cells, *([None] * (len(header) - len(cells))))
+        rows.append((row_number, *(_cell_text(padded[mapping[c]]) for c in columns)))
+    if not rows:
+        raise FileRejected(EMPTY_FILE, "the sheet 'report' has a header but no data rows")
+    return rows, extra
+
+
+def _cell_text(value) -> str | None:
+    """A cell as the text a person typed: whole numbers without '.0', dates in ISO form."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None and value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+# --- landing rows built in Python ----------------------------------------------------------
+
+
+def _insert_rows(
+    target: _Target, rows: list[tuple], report_nos: list[int] | None, encoding: str | None
+) -> Landed:
+    spec = target.spec
+    jornada_at = 1 + spec.columns.index("jornada_id")
+    keep = [
+        i
+        for i, row in enumerate(rows)
+        if target.only_jornada is None or row[jornada_at] == target.only_jornada
+    ]
+    columns = {
+        "line_no": pa.array([rows[i][0] for i in keep], pa.int64()),
+        "report_no": pa.array(
+            [report_nos[i] for i in keep] if report_nos else [None] * len(keep)
+        ).cast(pa.int64()),
+    }
+    for offset, column in enumerate(spec.columns, start=1):
+        columns[column] = pa.array([rows[i][offset] for i in keep], pa.string())
+    incoming = pa.table(columns)
+    source = [c if c != "file_hash" else "$file_hash" for c in spec.target_columns]
+    target.con.register("_incoming_rows", incoming)
+    try:
+        target.con.execute(
+            f"insert into {spec.table} ({', '.join(spec.target_columns)}) "
+            f"select {', '.join(source)} from _incoming_rows order by line_no",
+            {"file_hash": target.file_hash},
+        )
+    finally:
+        target.con.unregister("_incoming_rows")
+    return Landed(len(rows), len(keep), encoding)

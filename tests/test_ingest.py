@@ -1,0 +1,436 @@
+"""Ingest of the landing folder: every format and encoding, every file-level verdict, hashing.
+
+Real files written to a temporary landing folder, landed into a real DuckDB file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from dagster_project.ingest import IngestError, ingest_kind
+from dagster_project.ingest import readers as readers_module
+
+HEADER = "unit_id,jornada_id,service_date,activity,specialty,quantity,submitted_at"
+GOAL_HEADER = "unit_id,jornada_id,activity,specialty,target,submitted_at"
+SUBMITTED = "2021-12-20T10:00:00-06:00"
+
+
+def line(unit="NLIMS000001", jornada="2021-14", day="2021-12-17", activity="surgery",
+         specialty="urology", quantity="3", submitted=SUBMITTED) -> str:  # fmt: skip
+    return ",".join([unit, jornada, day, activity, specialty, quantity, submitted])
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    raw = tmp_path / "raw"
+    (raw / "unit_reports").mkdir(parents=True)
+    (raw / "goals").mkdir()
+    return raw
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    con = duckdb.connect(str(tmp_path / "build.duckdb"))
+    yield con
+    con.close()
+
+
+def write(raw: Path, relpath: str, content: str | bytes, encoding: str = "utf-8") -> Path:
+    path = raw / relpath
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, str):
+        content = content.encode(encoding)
+    path.write_bytes(content)
+    return path
+
+
+def ingest_all(con, raw: Path, run_id: str = "run-1"):
+    return ingest_kind(con, raw, "unit_report", run_id), ingest_kind(con, raw, "goal", run_id)
+
+
+def file_row(con, path: str) -> dict:
+    cursor = con.execute("select * from raw.files where path = ?", [path])
+    names = [d[0] for d in cursor.description]
+    row = cursor.fetchone()
+    assert row is not None, f"no raw.files row for {path}"
+    return dict(zip(names, row, strict=True))
+
+
+def lines_of(con, path: str, columns: str = "line_no, quantity") -> list[tuple]:
+    return con.execute(
+        f"select {columns} from raw.unit_report_lines l join raw.files f using (file_hash) "
+        "where f.path = ? order by line_no",
+        [path],
+    ).fetchall()
+
+
+# --- readable files ------------------------------------------------------------------------
+
+
+def test_plain_csv_lands_every_line_as_text_with_physical_line_numbers(landing, db):
+    rows = [line(quantity=str(q)) for q in (3, 4, 5)] + [line(activity="mammogram", specialty="")]
+    write(landing, "unit_reports/oc/a.csv", "\n".join([HEADER, *rows]) + "\n")
+    ingest_all(db, landing)
+    record = file_row(db, "unit_reports/oc/a.csv")
+    assert (record["file_verdict"], record["encoding"], record["lines_in"]) == ("read", "utf-8", 4)
+    assert record["kind"] == "unit_report" and record["format"] == "csv"
+    assert lines_of(db, "unit_reports/oc/a.csv", "line_no, quantity, specialty") == [
+        (2, "3", "urology"),
+        (3, "4", "urology"),
+        (4, "5", "urology"),
+        (5, "3", None),  # an empty cell is missing, not ''
+    ]
+
+
+def test_quoted_fields_and_blank_lines_keep_physical_line_numbers(landing, db):
+    content = (
+        f"{HEADER}\r\n"
+        f'NLIMS000001,2021-14,2021-12-17,surgery,"uro\nlogy",3,{SUBMITTED}\r\n'
+        "\r\n"
+        f'"NLIMS000001",2021-14,2021-12-18,surgery,urology,"7",{SUBMITTED}\r\n'
+    )
+    write(landing, "unit_reports/q.csv", content)
+    ingest_all(db, landing)
+    assert file_row(db, "unit_reports/q.csv")["lines_in"] == 2
+    # the first record spans lines 2-3, line 4 is blank, the second record is on line 5
+    assert lines_of(db, "unit_reports/q.csv", "line_no, specialty, quantity") == [
+        (2, "uro\nlogy", "3"),
+        (5, "urology", "7"),
+    ]
+
+
+def test_column_order_is_free_and_extra_columns_are_recorded_not_loaded(landing, db):
+    header = "comment,quantity,unit_id,jornada_id,service_date,activity,specialty,submitted_at,x"
+    write(
+        landing,
+        "unit_reports/order.csv",
+        f"{header}\nhello,9,NLIMS000001,2021-14,2021-12-17,surgery,urology,{SUBMITTED},y\n",
+    )
+    ingest_all(db, landing)
+    assert file_row(db, "unit_reports/order.csv")["extra_columns"] == "comment,x"
+    assert lines_of(db, "unit_reports/order.csv", "unit_id, quantity, activity") == [
+        ("NLIMS000001", "9", "surgery")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "encoding", "expected"),
+    [(b"\xef\xbb\xbf", "utf-8", "utf-8-sig"), (b"", "latin-1", "latin-1"), (b"", "utf-8", "utf-8")],
+)
+def test_csv_encodings_of_the_contract(landing, db, prefix, encoding, expected):
+    body = f"{HEADER}\n{line(specialty='urología')}\n".encode(encoding)
+    write(landing, "unit_reports/enc.csv", prefix + body)
+    ingest_all(db, landing)
+    record = file_row(db, "unit_reports/enc.csv")
+    assert (record["file_verdict"], record["encoding"]) == ("read", expected)
+    assert lines_of(db, "unit_reports/enc.csv", "unit_id, specialty") == [
+        ("NLIMS000001", "urología")
+    ]
+
+
+def test_json_array_of_reports_numbers_kept_as_their_json_text(landing, db):
+    reports = [
+        {
+            "unit_id": "NLIMS000001",
+            "jornada_id": "2021-14",
+            "submitted_at": SUBMITTED,
+            "channel": "portal",
+            "lines": [
+                {
+                    "service_date": "2021-12-17",
+                    "activity": "surgery",
+                    "specialty": "urology",
+                    "quantity": 3,
+                },  # fmt: skip
+                {"service_date": "2021-12-17", "activity": "mammogram", "quantity": 2.5, "n": 1},
+            ],
+        },
+        {
+            "unit_id": "NLIMS000002",
+            "jornada_id": "2021-13",
+            "submitted_at": SUBMITTED,
+            "lines": [
+                {
+                    "service_date": "2021-12-10",
+                    "activity": "vasectomy",
+                    "specialty": None,
+                    "quantity": "4",
+                }
+            ],
+        },  # fmt: skip
+    ]
+    write(landing, "unit_reports/r.json", json.dumps(reports).replace("2.5", "2.50"))
+    ingest_all(db, landing)
+    record = file_row(db, "unit_reports/r.json")
+    assert (record["file_verdict"], record["lines_in"]) == ("read", 3)
+    assert record["extra_columns"] == "channel,lines.n"
+    assert lines_of(
+        db, "unit_reports/r.json", "line_no, report_no, unit_id, specialty, quantity"
+    ) == [
+        (1, 1, "NLIMS000001", "urology", "3"),
+        (2, 1, "NLIMS000001", None, "2.50"),
+        (3, 2, "NLIMS000002", None, "4"),
+    ]
+
+
+def test_json_single_report_object(landing, db):
+    report = {"unit_id": "U1", "jornada_id": "2021-14", "submitted_at": SUBMITTED,
+              "lines": [{"service_date": "2021-12-17", "activity": "surgery",
+                         "specialty": "urology", "quantity": 1}]}  # fmt: skip
+    write(landing, "unit_reports/one.json", json.dumps(report))
+    ingest_all(db, landing)
+    assert lines_of(db, "unit_reports/one.json", "line_no, report_no, unit_id") == [(1, 1, "U1")]
+
+
+def write_xlsx(path: Path, rows: list[list], sheet: str = "report") -> None:
+    workbook = openpyxl.Workbook()
+    worksheet = workbook.active
+    worksheet.title = sheet
+    for row in rows:
+        worksheet.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+
+
+def test_xlsx_sheet_report_with_sheet_row_numbers(landing, db):
+    rows = [
+        HEADER.split(","),
+        ["NLIMS000001", "2021-14", "2021-12-17", "surgery", "urology", 3, SUBMITTED],
+        [],
+        ["NLIMS000001", "2021-14", "2021-12-18", "mammogram", None, 4.0, SUBMITTED],
+        ["NLIMS000001", "2021-14", "2021-12-19", "surgery", "urology", 2.5, SUBMITTED],
+    ]
+    write_xlsx(landing / "unit_reports/x.xlsx", rows)
+    ingest_all(db, landing)
+    assert file_row(db, "unit_reports/x.xlsx")["lines_in"] == 3
+    assert lines_of(db, "unit_reports/x.xlsx", "line_no, specialty, quantity") == [
+        (2, "urology", "3"),
+        (4, None, "4"),
+        (5, "urology", "2.5"),
+    ]
+
+
+def test_goals_csv_lands_in_goal_lines(landing, db):
+    write(
+        landing,
+        "goals/oc.csv",
+        f"{GOAL_HEADER}\nOCIMS000001,2021-11,surgery,urology,24,{SUBMITTED}\n",
+    )
+    ingest_all(db, landing)
+    assert file_row(db, "goals/oc.csv")["kind"] == "goal"
+    assert db.execute("select line_no, unit_id, target from raw.goal_lines").fetchall() == [
+        (2, "OCIMS000001", "24")
+    ]
+
+
+# --- rejected files ------------------------------------------------------------------------
+
+REJECTED_CASES = {
+    "empty": ("unit_reports/e.csv", b"", "empty_file", 0),
+    "header only": ("unit_reports/h.csv", f"{HEADER}\n".encode(), "empty_file", 0),
+    "utf-16": (
+        "unit_reports/u16.csv",
+        f"{HEADER}\n{line()}\n".encode("utf-16"),
+        "unreadable_encoding",
+        0,
+    ),
+    "binary": ("unit_reports/bin.csv", bytes(range(256)) * 4, "unreadable_encoding", 0),
+    "txt": ("unit_reports/notes.txt", b"hello", "unsupported_format", 0),
+    "json goals": ("goals/g.json", b"[]", "unsupported_format", 0),
+    "ragged": (
+        "unit_reports/rag.csv",
+        f"{HEADER}\n{line()}\nNLIMS000001,2021-14\n".encode(),
+        "malformed_file",
+        2,
+    ),
+    "truncated": (
+        "unit_reports/trunc.csv",
+        f"{HEADER}\n{line()}\n{line()[:20]}".encode(),
+        "malformed_file",
+        2,
+    ),
+    "unbalanced quote": (
+        "unit_reports/quote.csv",
+        f'{HEADER}\n"NLIMS000001,2021-14\n'.encode(),
+        "malformed_file",
+        1,
+    ),
+    "truncated json": (
+        "unit_reports/t.json",
+        b'[{"unit_id": "U", "lines": [{"activ',
+        "malformed_file",
+        0,
+    ),
+    "json scalar": ("unit_reports/s.json", b"42", "malformed_file", 0),
+    "json without lines": ("unit_reports/nl.json", b'{"unit_id": "U"}', "malformed_file", 0),
+    "corrupt xlsx": ("unit_reports/bad.xlsx", b"PK\x03\x04 not really a zip", "malformed_file", 0),
+}
+
+
+@pytest.mark.parametrize("case", REJECTED_CASES.values(), ids=REJECTED_CASES.keys())
+def test_unreadable_files_are_rejected_with_their_reason(landing, db, case):
+    relpath, content, code, lines_in = case
+    write(landing, relpath, content)
+    ingest_all(db, landing)
+    record = file_row(db, relpath)
+    assert record["file_verdict"] == "rejected"
+    assert record["reject_reason"].startswith(f"{code}: ")
+    assert len(record["reject_reason"]) > len(code) + 10  # plain words follow the code
+    assert record["lines_in"] == lines_in
+    assert db.execute("select count(*) from raw.unit_report_lines").fetchone()[0] == 0
+
+
+def test_missing_required_column_is_named(landing, db):
+    write(landing, "unit_reports/m.csv", "unit_id,jornada_id,service_date,activity,specialty,"
+          "submitted_at\nU,2021-14,2021-12-17,surgery,urology,x\n")  # fmt: skip
+    write(landing, "goals/m.csv", "unit_id,jornada_id,activity,specialty,submitted_at\nU,J,a,,t\n")
+    ingest_all(db, landing)
+    for path in ("unit_reports/m.csv", "goals/m.csv"):
+        reason = file_row(db, path)["reject_reason"]
+        assert reason.startswith("missing_required_column: ")
+        assert "'quantity'" in reason or "'target'" in reason
+
+
+def test_xlsx_without_a_report_sheet(landing, db):
+    write_xlsx(landing / "unit_reports/s.xlsx", [HEADER.split(",")], sheet="Hoja1")
+    ingest_all(db, landing)
+    reason = file_row(db, "unit_reports/s.xlsx")["reject_reason"]
+    assert reason.startswith("missing_report_sheet: ") and "Hoja1" in reason
+
+
+def test_a_rejected_file_leaves_valid_files_of_the_batch_alone(landing, db):
+    write(landing, "unit_reports/a_good.csv", f"{HEADER}\n{line()}\n")
+    write(landing, "unit_reports/b_bad.csv", f"{HEADER}\n{line()},extra\n")
+    write(landing, "unit_reports/c_good.csv", f"{HEADER}\n{line(quantity='8')}\n")
+    summary, _ = ingest_all(db, landing)
+    assert (summary.files_new, summary.files_rejected, summary.lines_landed) == (3, 1, 2)
+    verdicts = db.execute("select path, file_verdict from raw.files order by path").fetchall()
+    assert verdicts == [
+        ("unit_reports/a_good.csv", "read"),
+        ("unit_reports/b_bad.csv", "rejected"),
+        ("unit_reports/c_good.csv", "read"),
+    ]
+
+
+# --- identity, incrementality, temporary names ------------------------------------------------
+
+
+def table_contents(con) -> dict[str, list]:
+    return {
+        table: con.execute(f"select * from raw.{table} order by all").fetchall()
+        for table in ("files", "file_sightings", "unit_report_lines", "goal_lines")
+    }
+
+
+def test_same_bytes_under_two_names_are_one_delivery_with_two_sightings(landing, db):
+    content = f"{HEADER}\n{line()}\n"
+    write(landing, "unit_reports/first.csv", content)
+    write(landing, "unit_reports/again/copy.csv", content)
+    summary, _ = ingest_all(db, landing)
+    assert (summary.files_new, summary.files_seen) == (1, 1)
+    assert db.execute("select path from raw.files").fetchall() == [("unit_reports/again/copy.csv",)]
+    assert db.execute("select count(*) from raw.unit_report_lines").fetchone()[0] == 1
+    sightings = db.execute("select path from raw.file_sightings order by path").fetchall()
+    assert sightings == [("unit_reports/again/copy.csv",), ("unit_reports/first.csv",)]
+
+
+def test_a_second_refresh_with_nothing_new_changes_nothing(landing, db):
+    write(landing, "unit_reports/a.csv", f"{HEADER}\n{line()}\n")
+    write(landing, "unit_reports/bad.txt", "x")
+    write(landing, "goals/g.csv", f"{GOAL_HEADER}\nU,2021-14,surgery,urology,3,{SUBMITTED}\n")
+    ingest_all(db, landing, "run-1")
+    before = table_contents(db)
+    summary, goals = ingest_all(db, landing, "run-2")
+    assert (summary.files_new, summary.files_seen, goals.files_new) == (0, 2, 0)
+    assert table_contents(db) == before
+
+
+def test_a_later_refresh_reads_only_the_new_file(landing, db):
+    write(landing, "unit_reports/a.csv", f"{HEADER}\n{line()}\n")
+    ingest_all(db, landing, "run-1")
+    write(landing, "unit_reports/b.csv", f"{HEADER}\n{line(quantity='11')}\n")
+    summary, _ = ingest_all(db, landing, "run-2")
+    assert (summary.files_new, summary.files_seen, summary.lines_landed) == (1, 1, 1)
+    runs = db.execute("select path, ingest_run_id from raw.files order by path").fetchall()
+    assert runs == [("unit_reports/a.csv", "run-1"), ("unit_reports/b.csv", "run-2")]
+
+
+def test_half_written_temporary_names_are_ignored(landing, db):
+    for name in (".a.csv", "b.csv.tmp", "c.csv.part", "~$d.xlsx", ".hidden/e.csv"):
+        write(landing, f"unit_reports/{name}", f"{HEADER}\n{line()}\n")
+    summary, _ = ingest_all(db, landing)
+    assert summary.files_found == 0
+    assert db.execute("select count(*) from raw.files").fetchone()[0] == 0
+
+
+def test_lines_in_is_always_filled(landing, db):
+    for relpath, content, _, _ in REJECTED_CASES.values():
+        write(landing, relpath, content)
+    write(landing, "unit_reports/ok.csv", f"{HEADER}\n{line()}\n")
+    ingest_all(db, landing)
+    assert db.execute("select count(*) from raw.files where lines_in is null").fetchone()[0] == 0
+    accounted = db.execute(
+        "select f.lines_in, count(l.line_no) from raw.files f "
+        "left join raw.unit_report_lines l using (file_hash) "
+        "where f.file_verdict = 'read' group by all"
+    ).fetchall()
+    assert accounted == [(1, 1)]
+
+
+def test_an_unexpected_error_fails_the_ingest_and_records_nothing(landing, db, monkeypatch):
+    write(landing, "unit_reports/a.csv", f"{HEADER}\n{line()}\n")
+
+    def broken(*args, **kwargs):
+        raise OSError("disk went away")
+
+    monkeypatch.setattr(readers_module, "_land_csv_with_duckdb", broken)
+    with pytest.raises(IngestError, match="a.csv"):
+        ingest_kind(db, landing, "unit_report", "run-1")
+    assert db.execute("select count(*) from raw.files").fetchone()[0] == 0
+
+
+# --- re-ingest of one national day ------------------------------------------------------------
+
+
+def test_reingest_one_jornada_restores_its_lines_and_leaves_other_days_alone(landing, db):
+    content = "\n".join([HEADER, line(), line(quantity="5"),
+                         line(jornada="2021-13", day="2021-12-10")]) + "\n"  # fmt: skip
+    write(landing, "unit_reports/two_days.csv", content)
+    write(landing, "unit_reports/other.csv", f"{HEADER}\n{line(jornada='2021-13', quantity='6')}\n")
+    ingest_all(db, landing, "run-1")
+    # damage both days so that the test sees which one is landed again
+    db.execute("delete from raw.unit_report_lines where jornada_id = '2021-14' and line_no = 3")
+    db.execute("update raw.unit_report_lines set quantity = 'marker' where jornada_id = '2021-13'")
+
+    summary = ingest_kind(db, landing, "unit_report", "run-2", reingest_jornada="2021-14")
+
+    assert (summary.relanded_files, summary.relanded_lines) == (1, 2)
+    assert lines_of(db, "unit_reports/two_days.csv", "line_no, jornada_id, quantity") == [
+        (2, "2021-14", "3"),
+        (3, "2021-14", "5"),
+        (4, "2021-13", "marker"),
+    ]
+    assert lines_of(db, "unit_reports/other.csv", "quantity") == [("marker",)]
+    assert db.execute("select count(*) from raw.files").fetchone()[0] == 2
+
+
+def test_reingest_keeps_lines_whose_file_left_the_landing_folder(landing, db):
+    path = write(landing, "unit_reports/a.csv", f"{HEADER}\n{line()}\n")
+    ingest_all(db, landing)
+    path.unlink()
+    summary = ingest_kind(db, landing, "unit_report", "run-2", reingest_jornada="2021-14")
+    assert len(summary.reland_missing) == 1
+    assert db.execute("select count(*) from raw.unit_report_lines").fetchone()[0] == 1
+
+
+def test_files_landed_by_one_refresh_are_seen_in_path_order(landing, db):
+    for name in ("b.csv", "a.csv", "c/d.csv"):
+        write(landing, f"unit_reports/{name}", f"{HEADER}\n{line(unit=name)}\n")
+    ingest_all(db, landing)
+    by_time = db.execute("select path from raw.files order by first_seen_at").fetchall()
+    assert by_time == [("unit_reports/a.csv",), ("unit_reports/b.csv",), ("unit_reports/c/d.csv",)]
