@@ -8,6 +8,8 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export JORNADAS_HOME ?= $(CURDIR)/warehouse
 export JORNADAS_RAW_DIR ?= $(CURDIR)/raw
 export DAGSTER_HOME ?= $(JORNADAS_HOME)/dagster
+# One variable names the build database for Dagster and dbt's profiles.yml (and sqlfluff's dbt templater).
+export JORNADAS_BUILD_DB ?= $(JORNADAS_HOME)/build/jornadas_build.duckdb
 
 .PHONY: setup run test lint format dev bench docs clean
 
