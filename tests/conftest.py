@@ -16,6 +16,11 @@ from dagster_project.settings import PROJECT_ROOT
 
 SAMPLE_RAW_DIR = PROJECT_ROOT / "raw"
 
+# `make test` exports the developer's own locations; every test chooses its own, so a test can
+# never read or write the developer's warehouse by accident.
+for _location in ("JORNADAS_HOME", "JORNADAS_RAW_DIR", "JORNADAS_BUILD_DB", "DAGSTER_HOME"):
+    os.environ.pop(_location, None)
+
 
 @contextlib.contextmanager
 def isolated_environment() -> Iterator[None]:
