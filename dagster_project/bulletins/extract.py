@@ -1,6 +1,6 @@
 """Every figure a bulletin states, with its sentence, scope, activity, kind and doubts.
 
-How a number becomes a figure (see docs/BULLETINS.md for the full rules):
+How a number becomes a figure:
 1. Numbers that are dates, years, ordinals, unit numbers ("No. 25") are never figures.
 2. The words after the number, up to the next number or clause break, name what it counts:
    an activity phrase, a generic "consultations" qualified by a specialty, or "medical care"
@@ -8,10 +8,15 @@ How a number becomes a figure (see docs/BULLETINS.md for the full rules):
 3. A list of several activities before one noun ("211 Specialty, Family Medicine ...
    consultations") or the same activity twice in one sentence ("3,242 surgeries and 65,000
    surgeries") is flagged, not guessed; flagged figures keep a low confidence.
+   So are totals without a catalog code ("39 transplants") and consultations of an unnamed
+   kind ("1,200 consultas"): kept with a null activity, never guessed.
 4. Scope: a state or unit named before the number in the sentence, else the one that opened
-   the paragraph, else the one named in the bulletin's first sentence, else national.
-5. Kind: a percentage near "goal"/"meta" is `goal_pct`; future or planning wording is
-   `planned`; everything else `performed`.
+   the paragraph, else the bulletin's issuer ("IMSS Oaxaca") or the unit that is the subject
+   of its opening sentence, else national.
+5. Kind: a percentage near "goal"/"meta" is `goal_pct`; future or planning wording in the
+   number's clause is `planned`; everything else `performed`.
+6. Day: the bulletin's national day, except in a clause about "the previous national day" /
+   "la jornada anterior", which is the day before it in the calendar.
 """
 
 from __future__ import annotations
@@ -21,7 +26,13 @@ import re
 from dataclasses import dataclass, field
 
 from dagster_project.bulletins.frontmatter import Bulletin
-from dagster_project.bulletins.jornada import CalendarDay, load_calendar, recognise_jornada
+from dagster_project.bulletins.jornada import (
+    CalendarDay,
+    load_calendar,
+    previous_day_clause_start,
+    previous_jornada,
+    recognise_jornada,
+)
 from dagster_project.bulletins.language import detect_language
 from dagster_project.bulletins.lexicon import Lexicon, PhraseMatch, load_lexicon
 from dagster_project.bulletins.numbers import NumberMention, find_numbers
@@ -52,7 +63,8 @@ _LIST_GAP = re.compile(r"^[\s,]*(?:(?:and|y|e|or|o|u)\s+)?(?:(?:of|de)\s+)?$")
 _PLANNED_EN = re.compile(
     r"\bwill\b|\bplans? to\b|\bplanned\b|\bscheduled\b|\bprogrammed\b|\bexpects? to\b"
     r"|\bexpected\b|\bestimated\b|\baims? to\b|\bintends? to\b|\bgoing to\b|\bprojected\b"
-    r"|\bgoal (?:is|of)\b|\btarget (?:is|of)\b"
+    r"|\b(?:goal|target)s? (?:is|are)\b"
+    r"|\b(?:goal|target|aim) of (?:carrying|performing|granting|providing|applying|reaching)\b"
 )
 _PLANNED_ES = re.compile(
     r"\bse preve\b|\bpreve\b|\bprevist[ao]s?\b|\bprogramad[ao]s?\b|\bprogramaron\b"
@@ -77,6 +89,13 @@ _EXAMPLES = re.compile(
 _ISSUER = re.compile(
     r"(?:\bimss\)?|representation(?: office)?|representacion|\booad|delegacion|delegation)"
     r"(?:\s+(?:in|en|de|del|of|the|state of|estado de))*\s*,?\s*$"
+)
+
+# What may precede a unit that is the subject of a bulletin's opening sentence: an article
+# and its title ("La Unidad Médica de Alta Especialidad (UMAE)", "The UMAE").
+_SUBJECT_PREFIX = re.compile(
+    r"\s*(?:(?:la|el|the)\s+)?(?:(?:unidad medica de alta especialidad|high specialty medical"
+    r" unit)\s*)?(?:\(?\s*umae\s*\)?\s*)?"
 )
 
 BASE_CONFIDENCE = 0.9
@@ -159,8 +178,12 @@ def extract_figures(
             lead = [m for m in mentions if m.start < lead_end]
             if lead:
                 scope = lead[-1].scope
+            previous_from = previous_day_clause_start(folded[sentence.start : sentence.end])
             sentence_figures: list[BulletinFigure] = []
             for number in in_sentence:
+                number_jornada = jornada.jornada_id
+                if previous_from is not None and number.start >= sentence.start + previous_from:
+                    number_jornada = previous_jornada(jornada.jornada_id, calendar)
                 figure_scope = _scope_of_number(folded, number, mentions, scope)
                 sentence_figures.extend(
                     _figures_for_number(
@@ -175,7 +198,7 @@ def extract_figures(
                         bulletin_id=bulletin_id,
                         published=published,
                         language=language,
-                        jornada_id=jornada.jornada_id,
+                        jornada_id=number_jornada,
                         bulletin_flags=bulletin_flags,
                     )
                 )
@@ -200,13 +223,25 @@ def _scope_of_number(
 
 
 def _bulletin_scope(body: str, folded: str, lexicon: Lexicon, units: UnitCatalog) -> Scope:
-    """A state office's bulletin names itself early: "IMSS Oaxaca", "el IMSS en Chiapas"."""
+    """A state office's bulletin names itself early: "IMSS Oaxaca", "el IMSS en Chiapas"; a
+    unit's bulletin opens with the unit as its subject: "La UMAE Hospital de ... participará"."""
     for paragraph in paragraphs(body)[:3]:
         for mention in find_scope_mentions(folded, paragraph.start, paragraph.end, lexicon, units):
             before = folded[max(paragraph.start, mention.start - 45) : mention.start]
             if mention.scope.level == "ooad" and _ISSUER.search(before):
                 return mention.scope
+            if _is_subject_unit(mention, folded[paragraph.start : mention.start]):
+                return mention.scope
     return NATIONAL
+
+
+def _is_subject_unit(mention: ScopeMention, before: str) -> bool:
+    """A catalog unit named first in its paragraph, with only its title before it."""
+    return (
+        mention.scope.level == "unit"
+        and mention.scope.unit_id is not None
+        and _SUBJECT_PREFIX.fullmatch(before) is not None
+    )
 
 
 def _figures_for_number(
@@ -229,12 +264,16 @@ def _figures_for_number(
     # Wording of plans counts from the sentence start or the last contrast ("while", ";").
     contrasts = [m.end() for m in _CONTRAST.finditer(folded, sentence.start, number.start)]
     planning_start = contrasts[-1] if contrasts else sentence.start
+    # ... and stops at the next contrast: "1,100 surgeries were performed; 100 percent of the
+    # goal of ..." does not make the surgeries planned.
+    next_contrast = _CONTRAST.search(folded, number.end, sentence.end)
+    planning_end = next_contrast.start() if next_contrast else sentence.end
     if number.is_percent:
         if not _GOAL.search(sentence_folded):
             return []  # "70% alcohol-based gel" is not a figure of the day
         kind = "goal_pct"
     elif _is_planned(
-        body[planning_start : sentence.end], folded[planning_start : sentence.end], language
+        body[planning_start:planning_end], folded[planning_start:planning_end], language
     ):
         kind = "planned"
     else:
@@ -243,10 +282,16 @@ def _figures_for_number(
     tail_start = number.end
     tail_end = _tail_end(folded, number, sentence, all_numbers, scope_starts)
     reading = _read_tail(folded, tail_start, tail_end, number, lexicon)
-    if reading is None and (number.is_percent or not number.is_word):
+    if reading is None and (
+        number.is_percent
+        or not number.is_word
+        or _names_specialty_only(folded, tail_start, tail_end, lexicon)
+    ):
         reading = _read_lead(
             folded, sentence.start, number, all_numbers, tail_start, tail_end, lexicon
         )
+    if reading is None:
+        reading = _unqualified_consultations(folded, tail_start, tail_end, number, lexicon)
     if reading is None:
         return []
 
@@ -335,10 +380,14 @@ def _read_tail(
     confidence = BASE_CONFIDENCE
 
     if head.synonym.kind == "total":
-        return _Reading(ALL_ACTIVITIES, [], flags, confidence)
+        return _total_reading(head.synonym.code)
     if head.synonym.kind == "generic":
         if specialties:
             return _Reading("consultation_specialty", specialties, flags, confidence)
+        listed = _activity_run(folded, matches, head)
+        if len(listed) > 1:  # "73 thousand consultations and surgeries"
+            codes = ", ".join(_unique([m.synonym.code for m in listed]))
+            return _Reading(None, [], [f"several_activities_in_one_figure: {codes}"], 0.2)
         return (
             None  # the lead may say which consultations ("In specialty consultations, 250 visits")
         )
@@ -351,6 +400,22 @@ def _read_tail(
     if head.synonym.specialty:
         specialties = _unique([head.synonym.specialty, *specialties])
     return _Reading(head.synonym.code, specialties, flags, confidence)
+
+
+def _unqualified_consultations(
+    folded: str, start: int, end: int, number: NumberMention, lexicon: Lexicon
+) -> _Reading | None:
+    """ "Se otorgaron 1,200 consultas": a figure, but of which consultations the bulletin does
+    not say. Kept without an activity and flagged rather than guessed."""
+    matches = lexicon.figures.find(folded, start, end)
+    reach = 3 if number.is_word else 4
+    if (
+        matches
+        and matches[0].synonym.kind == "generic"
+        and _words_between(folded, start, matches[0].start) <= reach
+    ):
+        return _Reading(None, [], ["consultations_of_unnamed_kind"], 0.3)
+    return None
 
 
 def _activity_run(folded: str, matches: list[PhraseMatch], head: PhraseMatch) -> list[PhraseMatch]:
@@ -369,6 +434,20 @@ def _activity_run(folded: str, matches: list[PhraseMatch], head: PhraseMatch) ->
     return run
 
 
+_OF = re.compile(r"\s+(?:of|de)\s+(?:(?:the|la|el|los|las)\s+)?$")
+
+
+def _names_specialty_only(folded: str, start: int, end: int, lexicon: Lexicon) -> bool:
+    """ "... 14 of Gynecology and nine of Urology": a number word followed by "of <specialty>"
+    repeats the activity named before it."""
+    matches = lexicon.figures.find(folded, start, end)
+    return bool(
+        matches
+        and matches[0].synonym.kind == "specialty"
+        and _OF.fullmatch(folded[start : matches[0].start])
+    )
+
+
 def _read_lead(
     folded: str,
     sentence_start: int,
@@ -382,23 +461,55 @@ def _read_lead(
     tail = lexicon.figures.find(folded, tail_start, tail_end)
     if tail and tail[0].synonym.kind == "non_figure":
         return None
-    if not tail and _words_between(folded, tail_start, tail_end) > 2 and not number.is_percent:
+    # Words after the number that name nothing known ("300 niños") mean it counts something
+    # else; only a bare number ("... de cirugías fue de 3 mil 242") takes the activity before it.
+    if not tail and _words_between(folded, tail_start, tail_end) > 0 and not number.is_percent:
         return None
-    previous = [n.end for n in all_numbers if sentence_start <= n.end <= number.start]
-    lead_start = max(previous) if previous else sentence_start
-    lead = [
-        m
-        for m in lexicon.figures.find(folded, lead_start, number.start)
-        if m.synonym.kind in ("activity", "total")
-    ]
-    if not lead:
+    head = _activity_before(folded, sentence_start, number, all_numbers, lexicon)
+    if head is None:
         return None
-    head = lead[-1]
     specialties = [m.synonym.code for m in tail if m.synonym.kind == "specialty"]
     if head.synonym.specialty:
         specialties = [head.synonym.specialty, *specialties]
-    activity = ALL_ACTIVITIES if head.synonym.kind == "total" else head.synonym.code
-    return _Reading(activity, _unique(specialties), ["activity_named_before_number"], 0.75)
+    if head.synonym.kind == "total":
+        return _total_reading(head.synonym.code)
+    return _Reading(head.synonym.code, _unique(specialties), ["activity_named_before_number"], 0.75)
+
+
+def _total_reading(code: str) -> _Reading:
+    """ "678 medical care" counts every activity; "39 transplants" counts several catalog
+    activities (kidney, cornea, ...) without saying how many of each: kept, but flagged."""
+    if code == ALL_ACTIVITIES:
+        return _Reading(ALL_ACTIVITIES, [], [], BASE_CONFIDENCE)
+    return _Reading(None, [], [f"total_of_several_activities: {code}"], 0.4)
+
+
+def _activity_before(
+    folded: str,
+    sentence_start: int,
+    number: NumberMention,
+    all_numbers: list[NumberMention],
+    lexicon: Lexicon,
+) -> PhraseMatch | None:
+    """The activity named between the previous number and this one; across a chain of
+    specialties ("21 surgeries of General Surgery, 14 of Gynecology and nine of Urology") the
+    one that opened the chain."""
+    previous = [n for n in all_numbers if sentence_start <= n.end <= number.start]
+    window_end = number.start
+    for earlier in reversed(previous):
+        found = lexicon.figures.find(folded, earlier.end, window_end)
+        heads = [m for m in found if m.synonym.kind in ("activity", "total")]
+        if heads:
+            return heads[-1]
+        if not any(m.synonym.kind == "specialty" for m in found):
+            return None
+        window_end = earlier.start
+    heads = [
+        m
+        for m in lexicon.figures.find(folded, sentence_start, window_end)
+        if m.synonym.kind in ("activity", "total")
+    ]
+    return heads[-1] if heads else None
 
 
 def _flag_repeats(figures: list[BulletinFigure]) -> list[BulletinFigure]:

@@ -171,3 +171,35 @@ def recognise_jornada(
     if dated:
         return JornadaRef(dated.jornada_id, "dates")
     return JornadaRef(None, "unknown")
+
+
+# "In the previous national day ... 96 percent of its goal": the sentence speaks of the day
+# before the bulletin's own.
+_PREVIOUS_DAY = re.compile(
+    rf"\b(?:previous|prior|preceding)\s+{_DAY_WORD}"
+    r"|\bjornadas?(?:\s+nacional(?:es)?)?\s+(?:anterior|pasada|previa)\b"
+    r"|\b(?:anterior|pasada|previa)\s+jornadas?\b"
+)
+
+
+_CLAUSE_START = re.compile(r"[,;]|\bwhile\b|\bmientras\b")
+
+
+def previous_day_clause_start(sentence_folded: str) -> int | None:
+    """Where the clause that speaks of the previous national day starts (offset in the
+    sentence), or None. Numbers before that clause ("640 surgeries, 20 percent more than in the
+    previous national day") are of the bulletin's own day."""
+    mention = _PREVIOUS_DAY.search(sentence_folded)
+    if mention is None:
+        return None
+    breaks = [m.end() for m in _CLAUSE_START.finditer(sentence_folded, 0, mention.start())]
+    return breaks[-1] if breaks else 0
+
+
+def previous_jornada(jornada_id: str | None, calendar: tuple[CalendarDay, ...]) -> str | None:
+    """The national day held just before `jornada_id` (numbering restarts every year)."""
+    current = next((c for c in calendar if c.jornada_id == jornada_id), None)
+    if current is None:
+        return None
+    earlier = [c for c in calendar if c.kind == current.kind and c.end < current.start]
+    return max(earlier, key=lambda c: c.start).jornada_id if earlier else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from dagster_project.bulletins.text import fold
 
@@ -61,6 +62,13 @@ _TOKEN = re.compile(r"\d{1,3}(?:[,.]\d{3})+(?![\d,.]?\d)|\d+(?:[.,]\d+)?|[a-z]+"
 _PERCENT_AFTER = re.compile(r"\s*(?:%|percent\b|per\s+cent\b|por\s*ciento\b)")
 _UNIT_NUMBER_BEFORE = re.compile(r"(?:\bno|\bnum|\bnumero|\bnumber|#|\bn[ºo°])\.?\s*$")
 _ORDINAL_AFTER = re.compile(r"(?:st|nd|rd|th|[ªºo°a])\b|[ªº°]")
+# "millones de atenciones", "thousands of patients": an order of magnitude, not a count.
+_VAGUE_SCALES = frozenset({"millones", "millions", "miles", "thousands", "cientos", "hundreds"})
+# The first bound of a range ("de 40 a 69 años", "between 8 and 10", "from 20 to 59 years"):
+# the range says what it bounds after its second number, so the first is never a figure alone.
+_RANGE_OPENER = re.compile(r"(?:\bde|\bdesde|\bentre|\bfrom|\bbetween|\baged?)\s+$")
+# (a dash was folded to a space, so "40-69" arrives as "40 69")
+_RANGE_JOINER = re.compile(r"\s*(?:a|al|hasta|y|to|and|through)\s+|\s+")
 
 
 @dataclass(frozen=True)
@@ -149,7 +157,21 @@ def find_numbers(text: str, language: str) -> list[NumberMention]:
         index = end_index + 1
         while index < len(tokens) and tokens[index][0] < mention.end:
             index += 1  # the words of "por ciento" are not numbers of their own
-    return mentions
+    return _mark_range_starts(folded, mentions)
+
+
+def _mark_range_starts(folded: str, mentions: list[NumberMention]) -> list[NumberMention]:
+    marked = list(mentions)
+    for position, (first, second) in enumerate(pairwise(mentions)):
+        if first.role != "quantity" or first.is_percent:
+            continue
+        if _RANGE_OPENER.search(folded[max(0, first.start - 8) : first.start]) and (
+            _RANGE_JOINER.fullmatch(" " + folded[first.end : second.start])
+        ):
+            marked[position] = NumberMention(
+                first.start, first.end, first.value, False, first.is_word, "range_start"
+            )
+    return marked
 
 
 def _parse_number(
@@ -190,7 +212,7 @@ def _parse_number(
             previous_kind = "digit"
         else:
             word = _word_value(token, language)
-            if word is None:
+            if word is None or (previous_kind is None and token in _VAGUE_SCALES):
                 break
             value, kind = word
             if kind == "small":

@@ -22,6 +22,7 @@ UNITS_CSV = DBT_PROJECT_DIR / "seeds" / "units.csv"
 _UNIT_NUMBER = re.compile(
     r"\s*(?:\(\s*[a-z]+\s*\)\s*)?(?:no|num|numero|number|#|n[ºo°])\.?\s*(\d{1,4})\b"
 )
+_ADJACENT = re.compile(r"[\s,]*")
 # Words that say nothing about which unit is meant.
 _NAME_STOPWORDS = word_set(
     "umae hospital de del la las los el y e of the in at no num numero number cmn centro medico "
@@ -90,7 +91,10 @@ class UnitCatalog:
         """The one unit of this kind (and number) whose name words best match the context."""
         candidates = [u for u in self._units if u.kind == kind]
         if number is not None:
-            candidates = [u for u in candidates if u.number == number]
+            # A catalog name without a number ("Hospital de Cardiología, Monterrey") does not
+            # contradict "Hospital de Cardiología No. 34 de Monterrey"; the place words decide.
+            numbered = [u for u in candidates if u.number == number]
+            candidates = numbered or [u for u in candidates if u.number is None]
         if not candidates:
             return None
         context_words = set(re.findall(r"[a-z]+", context))
@@ -123,7 +127,7 @@ def find_scope_mentions(
         # The unit's place follows its name up to the clause's end: "No. 25 de Monterrey, N.L."
         stop = re.search(r"[;:.]\s|[;:\d]|$", folded[name_end:end])
         context_end = name_end + (stop.start() if stop else 0)
-        context_end = min(context_end, name_end + 60)
+        context_end = min(context_end, name_end + 80)
         if number is None and match.synonym.code in ("UMF", "HGZ", "HGR", "HGSZ"):
             continue  # "Unidades de Medicina Familiar" without a number is a count, not a place
         resolved = units.resolve(match.synonym.code, number, folded[name_end:context_end])
@@ -133,7 +137,15 @@ def find_scope_mentions(
             scope = Scope("unit", flag="unit_not_in_catalog")
         mentions.append(ScopeMention(match.start, name_end, scope, context_end))
     for match in lexicon.states.find(folded, start, end):
-        if any(m.start <= match.start < m.context_end for m in mentions):
+        # a state inside or right after a unit's place words ("..., in Guadalajara, Jalisco")
+        if any(
+            m.start <= match.start < m.context_end
+            or (
+                m.context_end <= match.start
+                and _ADJACENT.fullmatch(folded, m.context_end, match.start)
+            )
+            for m in mentions
+        ):
             continue
         # "a nivel nacional", "nationwide": back to the whole country
         state = NATIONAL if match.synonym.kind == "national" else Scope("ooad", match.synonym.code)
