@@ -72,7 +72,9 @@ def hbar_chart(
         return "".join(parts)
     for row, bar in enumerate(bars):
         y0 = top + row * row_height
-        label = bar.label if len(bar.label) <= 34 else bar.label[:33] + "…"
+        # About 6.7 px per character at font-size 12: cut what would overflow the label area.
+        max_chars = int(label_width / 6.7)
+        label = bar.label if len(bar.label) <= max_chars else bar.label[: max_chars - 1] + "…"
         parts.append(
             f'<text x="{label_width}" y="{y0 + row_height / 2 + 4:.1f}" font-size="12" '
             f'text-anchor="end" fill="#222">{escape(label)}</text>'
@@ -120,7 +122,7 @@ def column_chart(
     color: str = PALETTE[0],
 ) -> str:
     """Vertical columns over an ordered axis (national days), for small multiples."""
-    top, bottom, left = 30, 34, 8
+    top, bottom, left = 38, 34, 8
     plot_height = height - top - bottom
     plot_width = width - 2 * left
     count = max(len(values), 1)
@@ -144,6 +146,11 @@ def column_chart(
                 f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{column:.1f}" height="{h:.1f}" '
                 f'fill="{color}"><title>{escape(label)}: {escape(value_format(value))}</title>'
                 "</rect>"
+            )
+            # The value over its column, so the numbers read without hovering.
+            parts.append(
+                f'<text x="{x + column / 2:.1f}" y="{base - h - 4:.1f}" font-size="10" '
+                f'text-anchor="middle" fill="#333">{escape(value_format(value))}</text>'
             )
         parts.append(
             f'<text x="{x + column / 2:.1f}" y="{base + 14}" font-size="10" '

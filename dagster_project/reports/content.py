@@ -133,22 +133,34 @@ def collect(wh: Warehouse, jornada_id: str, lang: str) -> PageData:
         "r.completeness_pct, r.timeliness_pct "
         "from marts.reporting_completeness as r "
         f"left join core.dim_ooad as o on o.ooad_id = r.ooad_id {groups_join}"
-        f"where r.jornada_id = {jid} order by r.completeness_pct, r.timeliness_pct, r.ooad_id",
+        f"where r.jornada_id = {jid} "
+        # Worst first; among equals, the OOADs by name, then the UMAE (their own rows).
+        "order by r.completeness_pct, r.timeliness_pct, o.ooad_id is null, ooad_name",
     )
 
     tables.update(_quarantine_tables(wh, jid, lang))
 
     has_reconciliation = wh.has_table("marts", "bulletin_reconciliation")
     if has_reconciliation:
+        # Beyond the contract's columns, what says why a figure reconciles as it does.
+        present = wh.columns("marts", "bulletin_reconciliation")
+        extras = ", ".join(
+            f"r.{column}" if column in present else f"null as {column}"
+            for column in ("figure_kind", "verdict_reason", "confidence")
+        )
         tables["bulletin_reconciliation"] = _table(
             wh,
             "bulletin_reconciliation",
-            "select bulletin_id, scope_level, ooad_id, unit_id, activity, specialty, "
-            "published, reported, difference, verdict "
-            "from marts.bulletin_reconciliation "
-            f"where jornada_id = {jid} "
-            "order by case verdict when 'match' then 1 else 0 end, bulletin_id, scope_level, "
-            "activity, specialty",
+            "select r.bulletin_id, r.scope_level, r.ooad_id, r.unit_id, u.unit_name, "
+            "r.activity, r.specialty, s.name_es as specialty_name_es, "
+            "s.name_en as specialty_name_en, r.published, r.reported, "
+            f"r.difference, r.verdict, {extras} "
+            "from marts.bulletin_reconciliation as r "
+            "left join core.dim_units as u on u.unit_id = r.unit_id "
+            "left join core.dim_specialties as s on s.specialty = r.specialty "
+            f"where r.jornada_id = {jid} "
+            "order by case r.verdict when 'match' then 1 else 0 end, r.bulletin_id, "
+            "r.scope_level, r.activity, r.specialty",
         )
     for table in tables.values():
         for row in table.rows:
@@ -206,6 +218,12 @@ def _quarantine_tables(wh: Warehouse, jid: str, lang: str) -> dict[str, Table]:
         ["reject_reason", "reason", "verdict_reason", "file_reason"], ledger_columns
     )
     verdict_column = _first_present(["verdict", "file_verdict"], ledger_columns)
+    # A file that was read but whose reports were all held is listed with its reports above.
+    unread_only = (
+        "and reason_code is distinct from 'reports_quarantined' "
+        if "reason_code" in ledger_columns
+        else ""
+    )
     if verdict_column:
         files = _table(
             wh,
@@ -213,7 +231,8 @@ def _quarantine_tables(wh: Warehouse, jid: str, lang: str) -> dict[str, Table]:
             f"select path, {'format' if 'format' in ledger_columns else 'null'} as format, "
             f"{reason_column or 'null'} as reason, "
             f"{'lines_in' if 'lines_in' in ledger_columns else 'null'} as lines_in "
-            f"from audit.file_ledger where {verdict_column} = 'rejected' order by path",
+            f"from audit.file_ledger where {verdict_column} = 'rejected' {unread_only}"
+            "order by path",
         )
         for row in files.rows:
             reason = row.get("reason") or ""

@@ -308,3 +308,64 @@ def plain_reason(code: str | None, lang: str, fallback: str | None = None) -> st
     if words is None:
         return fallback or code or ""
     return words[0] if lang == "es" else words[1]
+
+
+# Activity categories of core.dim_activities, for the tables of the report.
+CATEGORIES: dict[str, tuple[str, str]] = {
+    "consultation": ("Consulta", "Consultation"),
+    "surgery": ("Cirugía", "Surgery"),
+    "transplant": ("Trasplante", "Transplant"),
+    "donation": ("Donación", "Donation"),
+    "prevention": ("Prevención", "Prevention"),
+    "detection": ("Detección", "Detection"),
+    "family_planning": ("Planificación familiar", "Family planning"),
+    "social_work": ("Trabajo social", "Social work"),
+    "diagnostic": ("Diagnóstico", "Diagnostics"),
+}
+
+SCOPES: dict[str, tuple[str, str]] = {
+    "national": ("Nacional", "National"),
+    "ooad": ("OOAD", "OOAD"),
+    "unit": ("Unidad", "Unit"),
+}
+
+# Why a published figure reconciles as it does (marts.bulletin_reconciliation.verdict_reason,
+# a code, then ": " and its details).
+RECONCILIATION_REASONS: dict[str, tuple[str, str]] = {
+    "same_activity_twice_in_sentence": (
+        "la oración del boletín da dos cifras para la misma actividad",
+        "the bulletin's sentence gives two figures for the same activity",
+    ),
+    "several_activities_in_one_figure": (
+        "una sola cifra para varias actividades",
+        "one figure for several activities",
+    ),
+    "exceeds_national_figure": (
+        "mayor que la cifra nacional del mismo boletín",
+        "larger than the national figure of the same bulletin",
+    ),
+    "goal met": ("meta cumplida según los reportes", "goal met according to the reports"),
+}
+
+
+def _pick(table: dict[str, tuple[str, str]], code: str | None, lang: str) -> str:
+    words = table.get(code or "")
+    if words is None:
+        return code or ""
+    return words[0] if lang == "es" else words[1]
+
+
+def category_name(code: str | None, lang: str) -> str:
+    return _pick(CATEGORIES, code, lang)
+
+
+def scope_name(code: str | None, lang: str) -> str:
+    return _pick(SCOPES, code, lang)
+
+
+def reconciliation_reason(text: str | None, lang: str) -> str:
+    """The reason in plain words (the recorded text, with its figures, is in the export)."""
+    if not text:
+        return ""
+    code = text.partition(":")[0].strip()
+    return _pick(RECONCILIATION_REASONS, code, lang) if code in RECONCILIATION_REASONS else text

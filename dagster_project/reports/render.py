@@ -28,7 +28,14 @@ from dagster_project.reports.bulletin import CONSULTATIONS_COUNTED, TRANSPLANTS,
 from dagster_project.reports.content import TREND_ACTIVITIES, PageData, collect, jornadas_with_data
 from dagster_project.reports.content import trends as trends_table
 from dagster_project.reports.exports import write_csv, write_xlsx
-from dagster_project.reports.i18n import LANGUAGES, activity_noun, date_range
+from dagster_project.reports.i18n import (
+    LANGUAGES,
+    activity_noun,
+    category_name,
+    date_range,
+    reconciliation_reason,
+    scope_name,
+)
 from dagster_project.reports.numbers import percent, table_number
 from dagster_project.reports.warehouse import Warehouse, check_jornada_id
 
@@ -104,6 +111,7 @@ LABELS: dict[str, dict[str, str]] = {
         "scope": "Alcance",
         "published": "Publicado",
         "difference": "Diferencia",
+        "why": "Por qué",
         "exports": "Descargas",
         "all_tables": "todas las tablas",
         "exports_note": "Las celdas de texto que empiezan con =, +, - o @ llevan un apóstrofo "
@@ -181,6 +189,7 @@ LABELS: dict[str, dict[str, str]] = {
         "scope": "Scope",
         "published": "Published",
         "difference": "Difference",
+        "why": "Why",
         "exports": "Downloads",
         "all_tables": "every table",
         "exports_note": "Text cells starting with =, +, - or @ carry a leading apostrophe so "
@@ -307,6 +316,9 @@ def _page_context(
             charts.Bar(row["name"] or row["activity"], (float(row["quantity"] or 0),))
             for row in national
         ],
+        # Room for the longest activity names ("Cirugías (intervenciones quirúrgicas)").
+        width=940,
+        label_width=370,
     )
     surgery_chart = charts.hbar_chart(
         labels["top_surgery"],
@@ -390,6 +402,10 @@ def _page_context(
         "fmt": table_number,
         "pct": pct,
         "activity_name": activity_name,
+        "category_name": lambda code: category_name(code, lang),
+        "scope_name": lambda code: scope_name(code, lang),
+        "reconciliation_reason": lambda text: reconciliation_reason(text, lang),
+        "specialty_column": "specialty_name_es" if lang == "es" else "specialty_name_en",
         "verdict_name": _verdict_namer(lang),
         "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "trend_charts": [],
