@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from dagster_project.generator import calibration as cal
-from dagster_project.generator import catalogs, generate, national
+from dagster_project.generator import catalogs, generate, national, sample
 from dagster_project.generator.faults import (
     FILE_FAULTS,
     INPLACE_FAULTS,
@@ -216,13 +216,85 @@ def test_combined_figures_are_consistent_with_the_chosen_splits():
             )
 
 
-def test_committed_sample_is_clean_and_carries_versioning_cases(committed_reading):
-    assert committed_reading.line_issues == set()
-    verdicts = Counter(committed_reading.report_verdicts.values())
-    assert set(verdicts) == {"in_force", "superseded"}
-    assert verdicts["superseded"] >= 10  # corrections and a late older version
+def _sample_intentions(seed: int = 2021):
+    """What the sample means its own bad deliveries to get, from the generator's plan:
+    rejected files, invalid lines (CSV physical line, header = 1) and report verdicts."""
+    rejected_files, line_issues, verdicts = {}, set(), {}
+    for planned in sample.files(catalogs.load_catalog(), seed):
+        if planned.rejected_as:
+            rejected_files[planned.relpath] = planned.rejected_as
+            continue
+        line_no = 2
+        for report in planned.reports or ():
+            assert report.faults == [] or planned.spec.fmt == "csv"
+            for fault in report.faults:
+                line_issues.add(
+                    (planned.relpath, line_no + fault.index, fault.column, fault.reason_code)
+                )
+            if report.expected_verdict:
+                key = (report.kind, planned.relpath, None, report.unit_id, report.jornada_id)
+                verdicts[key + (report.submitted_at,)] = report.expected_verdict
+            line_no += len(report.lines)
+    return rejected_files, line_issues, verdicts
+
+
+@pytest.fixture(scope="module")
+def sample_intentions():
+    return _sample_intentions()
+
+
+def test_committed_sample_carries_versioning_cases_and_a_few_bad_deliveries(
+    committed_reading, sample_intentions
+):
+    rejected_files, line_issues, verdicts = sample_intentions
     files = Counter(v for v, _ in committed_reading.file_verdicts.values())
-    assert files["rejected"] == 0 and files["same_bytes"] >= 1
+    assert files["same_bytes"] >= 1
+    found_rejected = {
+        f: reason
+        for f, (verdict, reason) in committed_reading.file_verdicts.items()
+        if verdict == "rejected"
+    }
+    assert (
+        found_rejected
+        == rejected_files
+        == {"unit_reports/2021-10/umae/2021-10_UMAE04_unicode.csv": "unreadable_encoding"}
+    )
+    assert committed_reading.line_issues == line_issues
+    assert {reason for *_, reason in line_issues} == {
+        "unknown_specialty",
+        "date_outside_jornada",
+        "negative_quantity",
+    }
+    for key, verdict in verdicts.items():
+        assert committed_reading.report_verdicts.get(key) == verdict, key
+    found = Counter(committed_reading.report_verdicts.values())
+    assert set(found) == {"in_force", "superseded", "rejected", "conflict"}
+    assert found["superseded"] >= 10  # corrections and a late older version
+    assert found["rejected"] == 3 and found["conflict"] == 2
+    bad_files = {k[1] for k, v in verdicts.items() if v != "in_force"} | set(rejected_files)
+    assert len(bad_files) <= 6
+
+
+def test_bad_deliveries_leave_their_counterparts_in_force(committed_reading):
+    """Each rejected or conflicting report has a valid version of its unit and jornada in
+    force, so the calibrated figures are untouched (they are checked above on that reading)."""
+    held = [
+        k for k, v in committed_reading.report_verdicts.items() if v in ("rejected", "conflict")
+    ]
+    in_force = {
+        (k[0], k[3], k[4]) for k, v in committed_reading.report_verdicts.items() if v == "in_force"
+    }
+    assert held and all((k[0], k[3], k[4]) in in_force for k in held)
+
+
+def test_bad_deliveries_do_not_depend_on_the_seed(other_seed_reading):
+    _, reading = other_seed_reading
+    rejected_files, line_issues, verdicts = _sample_intentions(seed=7)
+    assert {
+        f: reason for f, (verdict, reason) in reading.file_verdicts.items() if verdict == "rejected"
+    } == rejected_files
+    assert reading.line_issues == line_issues
+    assert all(reading.report_verdicts.get(k) == v for k, v in verdicts.items())
 
 
 # --------------------------------------------------------------------- national scales
@@ -293,25 +365,28 @@ def test_every_fault_kind_is_injected(faulty):
     assert "same_bytes_redelivery" in kinds
 
 
-def test_manifest_names_exactly_the_rejected_files(faulty):
+def test_manifest_names_exactly_the_rejected_files(faulty, sample_intentions):
     _, manifest, reading = faulty
     expected = {
         e["file"]: e["reason_code"] for e in manifest["entries"] if e["file_verdict"] == "rejected"
     }
+    assert not set(expected) & set(sample_intentions[0])
+    expected.update(sample_intentions[0])  # the sample's own, which faults leave alone
     found = {
         f: reason for f, (verdict, reason) in reading.file_verdicts.items() if verdict == "rejected"
     }
     assert found == expected
 
 
-def test_manifest_names_exactly_the_invalid_lines(faulty):
+def test_manifest_names_exactly_the_invalid_lines(faulty, sample_intentions):
     _, manifest, reading = faulty
     expected = {
         (e["file"], e["line"], e["column"], e["reason_code"])
         for e in manifest["entries"]
         if e["line"] is not None
     }
-    assert reading.line_issues == expected
+    assert not expected & sample_intentions[1]
+    assert reading.line_issues == expected | sample_intentions[1]
 
 
 def test_manifest_report_verdicts_are_true(faulty, committed_reading):
@@ -336,7 +411,7 @@ def test_manifest_report_verdicts_are_true(faulty, committed_reading):
         mentioned.add(key)
     copies = {e["file"] for e in manifest["entries"] if e["fault"] == "same_bytes_redelivery"}
     assert all(reading.file_verdicts[c][0] == "same_bytes" for c in copies)
-    # Everything the manifest does not mention keeps its verdict from the clean sample.
+    # Everything the manifest does not mention keeps its verdict without faults.
     clean = committed_reading.report_verdicts
     for key, verdict in reading.report_verdicts.items():
         if key not in mentioned:

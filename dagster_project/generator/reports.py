@@ -32,6 +32,9 @@ class Report:
     faults: list[LineFault] = field(default_factory=list)
     # Faults that make this report's key differ from its unit's (an extra, bad line).
     key_fault: LineFault | None = None
+    # The verdict the sample means this report to get (its own bad deliveries and their
+    # counterparts, see sample.bad_deliveries); None: whatever versioning gives it.
+    expected_verdict: str | None = None
 
     def copy(self, **changes) -> Report:
         values = {

@@ -3,7 +3,8 @@
 Totals are decided first (published figures, chosen splits, or plausible draws for what the
 sources do not give), then spread exactly over units, specialties and days. Small enough to
 plan in memory; `files()` then lays the reports out in raw files, with a few realistic
-versioning cases (corrections, a late older version, a redelivered copy).
+versioning cases (corrections, a late older version, a redelivered copy) and a few bad
+deliveries whose valid counterparts are in force (bad_deliveries.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dagster_project.generator.allocation import (
     shuffled,
     uniform,
 )
+from dagster_project.generator.bad_deliveries import bad_deliveries
 from dagster_project.generator.catalogs import HOSPITAL_TYPES, Catalog, Unit
 from dagster_project.generator.profiles import (
     CELL_SIZE,
@@ -514,7 +516,8 @@ def files(catalog: Catalog, seed: int) -> list[PlannedFile]:
     planned: list[PlannedFile] = []
     for jornada_id in cal.SAMPLE_JORNADAS:
         plan = plan_jornada(catalog, seed, jornada_id)
-        planned += _jornada_files(catalog, seed, plan)
+        jornada_files = _jornada_files(catalog, seed, plan)
+        planned += jornada_files + bad_deliveries(catalog, jornada_id, jornada_files)
     return planned
 
 

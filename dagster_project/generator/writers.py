@@ -68,6 +68,7 @@ class PlannedFile:
     factory: Callable[[], Iterable[Report]] | None = None
     count: int | None = None  # number of reports when made on demand
     copy_of: str | None = None  # the same bytes delivered again under this name
+    rejected_as: str | None = None  # file-level reason code the sample means it to get
 
     @property
     def report_count(self) -> int:
