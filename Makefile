@@ -17,8 +17,10 @@ $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
 	$(CURDIR)/.tools/bin/pip install --quiet uv
 
+# --compile-bytecode: the environment may forbid writing .pyc at import time
+# (PYTHONDONTWRITEBYTECODE), and then every process would compile dagster, dbt and GX again.
 setup: $(if $(filter $(CURDIR)/.tools/bin/uv,$(UV)),$(CURDIR)/.tools/bin/uv)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	$(UV) run jornadas setup
 
 run: setup

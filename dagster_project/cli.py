@@ -285,6 +285,20 @@ class _DbtChatterFilter(io.TextIOBase):
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+@contextlib.contextmanager
+def _refresh_lock_saying_when_waiting(settings: Settings, console):
+    """The refresh lock; when another refresh holds it, say so, then wait for it."""
+    from dagster_project.publish import RefreshInProgress, refresh_lock
+
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(refresh_lock(settings, wait=False))
+        except RefreshInProgress as busy:
+            console.print(f"[yellow]Waiting for the running refresh to finish[/yellow] ({busy})")
+            stack.enter_context(refresh_lock(settings))
+        yield
+
+
 def run_refresh(
     settings: Settings,
     run_config: dict | None = None,
@@ -303,8 +317,6 @@ def run_refresh(
     started = time.monotonic()
     console.print(f"[bold]Refreshing[/bold] from {settings.raw_dir}")
     console.print(f"  home {settings.home}; build database {settings.build_db}")
-    from dagster_project.publish import refresh_lock
-
     if definitions is None:
         from dagster_project.definitions import defs as definitions
     job = definitions.resolve_job_def(JOB_NAME)
@@ -314,7 +326,7 @@ def run_refresh(
     run_id = str(uuid.uuid4())
     printer = ProgressPrinter(console)
     with (
-        refresh_lock(settings),
+        _refresh_lock_saying_when_waiting(settings, console),
         DagsterInstance.get() as instance,
         contextlib.redirect_stdout(_DbtChatterFilter(sys.stdout)),
     ):
@@ -396,6 +408,7 @@ def _cmd_docs(args: argparse.Namespace) -> int:
         str(out),
         "--log-path",
         str(settings.build_dir / "dbt_logs"),
+        "--static",
     ]
     if not settings.build_db.exists():
         # Without a build database there is nothing to catalog; document the models alone.
@@ -403,7 +416,11 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     completed = subprocess.run(command, check=False)
     if completed.returncode != 0:
         return EXIT_FAILED
-    print(f"dbt docs: {out / 'index.html'} (serve with: uv run dbt docs serve --target-path {out})")
+    from dagster_project.docs_site import make_site_offline
+
+    page = make_site_offline(out)
+    print(f"dbt docs (models, columns, lineage graph), open offline: {page}")
+    print(f"  or serve them: uv run python -m http.server -b 127.0.0.1 -d {out} 8080")
     return EXIT_OK
 
 

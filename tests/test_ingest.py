@@ -237,7 +237,7 @@ REJECTED_CASES = {
         "unit_reports/u16.csv",
         f"{HEADER}\n{line()}\n".encode("utf-16"),
         "unreadable_encoding",
-        0,
+        1,  # its one data line is counted, so the ledger shows what was refused
     ),
     "binary": ("unit_reports/bin.csv", bytes(range(256)) * 4, "unreadable_encoding", 0),
     "txt": ("unit_reports/notes.txt", b"hello", "unsupported_format", 0),
@@ -434,3 +434,18 @@ def test_files_landed_by_one_refresh_are_seen_in_path_order(landing, db):
     ingest_all(db, landing)
     by_time = db.execute("select path from raw.files order by first_seen_at").fetchall()
     assert by_time == [("unit_reports/a.csv",), ("unit_reports/b.csv",), ("unit_reports/c/d.csv",)]
+
+
+def test_new_bytes_with_the_same_size_and_mtime_are_read_again(landing, db):
+    """A corrected file renamed over the old one with its mtime kept (cp -p) is a new delivery."""
+    import os
+
+    path = write(landing, "unit_reports/r.csv", f"{HEADER}\n{line(quantity='27')}\n")
+    before = os.stat(path)
+    ingest_all(db, landing, "run-1")
+    write(landing, "unit_reports/r.csv", f"{HEADER}\n{line(quantity='28')}\n")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(path).st_size == before.st_size
+    ingest_all(db, landing, "run-2")
+    quantities = db.execute("select quantity from raw.unit_report_lines order by quantity")
+    assert [q for (q,) in quantities.fetchall()] == ["27", "28"]

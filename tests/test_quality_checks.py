@@ -72,8 +72,73 @@ def test_scope_is_the_new_data_only(warehouse: Path) -> None:
     [(latest_rows,)] = execute(
         warehouse, "select count(*) from core.fct_activities where jornada_id = ?", [LATEST_JORNADA]
     )
-    assert suite_run.scope == {"scope_files": 2, "scope_jornadas": 1}
+    [(latest_units,)] = execute(
+        warehouse,
+        "select count(distinct unit_id) from core.fct_activities where jornada_id = ?",
+        [LATEST_JORNADA],
+    )
+    assert suite_run.scope == {"scope_files": 2, "scope_units": latest_units, "scope_jornadas": 1}
     assert suite_run.batch_rows == latest_rows
+
+
+def test_a_correction_scopes_only_its_unit_and_jornada(warehouse: Path) -> None:
+    """A weekly batch's correction of an old report validates that (unit, jornada) pair, not
+    the whole jornada: a defect elsewhere in the old jornada (already published) is out of
+    scope, a defect in the corrected report is caught."""
+    execute(
+        warehouse,
+        "create table audit.publish_log as select 'earlier' as run_id, "
+        "current_timestamp - interval 1 day as published_at, 'x' as published_file, "
+        "1::bigint as tables_copied, 'publish' as action",
+    )
+    old_jornada = "2021-10"
+    [(unit_id, lines)] = execute(
+        warehouse,
+        "select unit_id, count(*) from core.fct_activities where jornada_id = ? "
+        "group by unit_id order by unit_id limit 1",
+        [old_jornada],
+    )
+    # The correction: a new file, seen now, holding that unit's report of the old jornada.
+    execute(
+        warehouse,
+        "update raw.files set first_seen_at = current_timestamp - interval 2 day, "
+        "ingest_run_id = 'earlier-run'",
+    )
+    execute(
+        warehouse,
+        "insert into raw.unit_report_lines select 'correction', line_no, report_no, unit_id, "
+        "jornada_id, service_date, activity, specialty, quantity, submitted_at "
+        "from raw.unit_report_lines where unit_id = ? and jornada_id = ?",
+        [unit_id, old_jornada],
+    )
+    execute(
+        warehouse,
+        "insert into raw.files values ('correction', 'correction.csv', 'unit_report', 'csv', "
+        "'utf-8', 1000, 'read', null, ?, null, current_timestamp, 'weekly-run')",
+        [lines],
+    )
+    # Out of scope: a negative quantity of another unit in the same old jornada.
+    execute(
+        warehouse,
+        "update core.fct_activities set quantity = -1 where jornada_id = ? and unit_id = ("
+        "select max(unit_id) from core.fct_activities where jornada_id = ?)",
+        [old_jornada, old_jornada],
+    )
+    suite = SUITES["core_fct_activities"]
+    clean = _run(warehouse, suite, run_id="weekly-run")
+    assert clean.scope == {"scope_files": 1, "scope_units": 1, "scope_jornadas": 1}
+    assert (clean.batch_rows, _failed(clean)) == (lines, {})
+
+    execute(
+        warehouse,
+        "update core.fct_activities set quantity = -2 where jornada_id = ? and unit_id = ?",
+        [old_jornada, unit_id],
+    )
+    caught = _run(warehouse, suite, run_id="weekly-run-2")
+    assert _failed(caught) == {"column_values_to_be_between:quantity": "ERROR"}
+    [outcome] = caught.blocking_failures
+    assert outcome.unexpected_count == lines
+    assert {row["unit_id"] for row in outcome.offending_rows} == {unit_id}
 
 
 def test_unit_rows_not_adding_up_to_national_is_a_blocking_error(warehouse: Path) -> None:

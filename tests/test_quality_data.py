@@ -153,7 +153,7 @@ from marts.unit_activity group by all;
 create or replace table marts.specialty_demand as
 select *, rank() over (partition by jornada_id, activity order by quantity desc) as demand_rank
 from (select jornada_id, activity, specialty, sum(quantity)::bigint as quantity
-      from marts.unit_activity group by all);
+      from marts.unit_activity where specialty is not null group by all);
 
 create or replace table marts.goal_attainment as
 with unit_level as (

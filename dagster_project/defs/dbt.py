@@ -4,8 +4,16 @@ The manifest is prepared before the code location loads (`jornadas setup` runs `
 when it is missing or stale); only `dagster dev` parses on load. Asset keys are
 [schema, model] (seeds: ["seeds", name]); `source('raw', X)` is the ingest asset ["raw", X];
 a model's group is its folder under models/.
+
+The unit-report models are incremental: a build processes only the files that arrived since the
+last one (and recomputes the verdicts of the (unit, jornada) pairs they touch). Whatever the
+incremental models cannot see coming - a change to the dbt project itself (models, macros, seed
+catalogs), other dbt vars, a re-ingest that rewrote raw lines of known files - makes this asset
+run `dbt build --full-refresh` instead. dbt's unit tests test the SQL, not the data: they run in
+the test suite (tests/test_incremental.py), not in every refresh.
 """
 
+import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -64,12 +72,50 @@ def jornadas_dbt_models(
     settings = get_settings()
     # dbt runs as a subprocess; its profile reads JORNADAS_BUILD_DB from the environment.
     export_environment(settings)
-    args = ["build"]
-    if config.synthetic_calendar:
-        args += ["--vars", json.dumps({"synthetic_calendar": True})]
+    dbt_vars = {"synthetic_calendar": True} if config.synthetic_calendar else {}
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
+    fingerprint = build_fingerprint(dbt_vars)
+    fingerprint_file = settings.build_dir / "dbt_build_fingerprint.txt"
+    previous = fingerprint_file.read_text().strip() if fingerprint_file.exists() else None
+    reingest = _reingest_requested(context)
+    if previous != fingerprint or reingest:
+        why = "a re-ingest rewrote raw lines" if reingest else "the dbt project or vars changed"
+        context.log.info(f"dbt build --full-refresh: {why} since the last build")
+        args.append("--full-refresh")
+        # Until a full build succeeds, the next build must be a full one too. (An incremental
+        # build that fails is simply resumed: its files are not marked built.)
+        fingerprint_file.unlink(missing_ok=True)
     # Artefacts and logs stay with the warehouse they built, never in the repository.
     target_path = settings.build_dir / "dbt_target"
     yield from dbt.cli(args, context=context, target_path=target_path).stream()
+    if not context.is_subset:
+        # Only a build of every model vouches for the incremental tables.
+        fingerprint_file.write_text(fingerprint + "\n")
+
+
+# Folders dbt writes into; nothing in them changes what a build produces.
+_GENERATED = {"target", "logs", "dbt_packages"}
+
+
+def build_fingerprint(dbt_vars: Mapping[str, Any]) -> str:
+    """A digest of everything besides raw data that decides what a build produces."""
+    digest = hashlib.sha256(json.dumps(dict(dbt_vars), sort_keys=True).encode())
+    for path in sorted(DBT_PROJECT_DIR.rglob("*")):
+        relative = path.relative_to(DBT_PROJECT_DIR)
+        if relative.parts[0] in _GENERATED or not path.is_file():
+            continue
+        digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _reingest_requested(context: dg.AssetExecutionContext) -> bool:
+    ops = (context.run.run_config or {}).get("ops", {})
+    return any(
+        (ops.get(step) or {}).get("config", {}).get("reingest", False)
+        for step in ("raw__unit_report_lines", "raw__goal_lines")
+    )
 
 
 defs = dg.Definitions(

@@ -2,7 +2,9 @@
 
 - `weekly_refresh` materializes every asset (ingest -> dbt -> checks -> publish -> reports)
   with the in-process executor: steps run one after another, so the build database has one
-  writer at a time.
+  writer at a time. Every run of it holds the refresh lock from before its first step to
+  after its last (see `holds_refresh_lock`), whoever launched it, so a schedule tick or a
+  sensor run never interleaves with a manual `jornadas refresh`: it waits for it.
 - `weekly_refresh_schedule` runs it Mondays 06:00 America/Mexico_City; it is on by default,
   so `make dev` (UI + daemon) has it live.
 - `landing_folder_sensor` (off by default; switch it on in the UI under Automation) requests a
@@ -25,15 +27,36 @@ from dagster_project.settings import get_settings
 WEEKLY_REFRESH = "weekly_refresh"
 LANDING_SUBFOLDERS = ("unit_reports", "goals", "bulletins")
 
+
+@dg.success_hook(required_resource_keys={"refresh_lock"})
+def holds_refresh_lock(_: dg.HookContext) -> None:
+    """Does nothing when it runs: it exists for its resource requirement. The in-process
+    executor sets up every resource any step or hook of the run needs before the first step,
+    so with this hook on the job even a run of a few assets (none of them needing the lock
+    themselves) takes the lock first. The lock resource is in defs/publish.py."""
+
+
 weekly_refresh = dg.define_asset_job(
     name=WEEKLY_REFRESH,
     selection=dg.AssetSelection.all(),
     executor_def=dg.in_process_executor,
+    hooks={holds_refresh_lock},
     description="Ingest the landing folder, build and check the warehouse, publish it only when "
     "every blocking check passed, and render the reports.",
 )
 
-weekly_refresh_schedule = dg.ScheduleDefinition(
+
+def _close_abandoned_runs(context: dg.ScheduleEvaluationContext) -> None:
+    """Before asking for a run: fail runs a kill -9 left "in progress", which would keep the
+    queue (one run at a time) from ever launching it. Only when no refresh is running."""
+    from dagster_project.defs.publish import fail_abandoned_runs_if_idle
+
+    abandoned = fail_abandoned_runs_if_idle(context.instance)
+    if abandoned:
+        context.log.warning(f"marked abandoned runs as failed: {', '.join(abandoned)}")
+
+
+@dg.schedule(
     name="weekly_refresh_schedule",
     job=weekly_refresh,
     cron_schedule="0 6 * * 1",
@@ -41,6 +64,9 @@ weekly_refresh_schedule = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Mondays 06:00, Mexico City time.",
 )
+def weekly_refresh_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    _close_abandoned_runs(context)
+    return dg.RunRequest(tags={"jornadas/trigger": "schedule"})
 
 
 def landing_folder_state(raw_dir: Path) -> dict[str, list[int]]:

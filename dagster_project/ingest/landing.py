@@ -4,6 +4,13 @@ Each new file is landed in its own transaction together with its `raw.files` ver
 sighting, so an interrupted refresh never leaves half a file behind. A file whose hash is
 already known only gets a sighting (once per path), so a refresh with nothing new writes
 nothing.
+
+Hashing every file on every refresh would cost as much as reading the whole landing folder,
+so `raw.landing_stat_cache` remembers the hash last computed for each path with its stat
+signature (size, mtime, ctime, inode): a file whose signature is unchanged is not read again.
+ctime and inode are part of it because a producer's write-then-rename (or a copy that keeps
+mtime, like `cp -p`) can bring new bytes of the same size and mtime; any write or rename changes
+ctime. The hash stays the file's identity; the cache only avoids recomputing it.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from dagster_project.ingest.files import GOAL, UNIT_REPORT, LandingFile, discover, examine
 from dagster_project.ingest.readers import (
@@ -64,21 +72,30 @@ def ingest_kind(
     summary = IngestSummary(kind=kind)
     known_hashes = {row[0] for row in con.execute("select file_hash from raw.files").fetchall()}
     sightings = set(con.execute("select file_hash, path from raw.file_sightings").fetchall())
+    stat_cache = _StatCache(con)
     clock = _SeenClock()
     on_disk: dict[str, LandingFile] = {}
     landed_now: set[str] = set()
 
     for landing_file in discover(raw_dir, kind):
         summary.files_found += 1
-        facts = examine(landing_file.path)
-        on_disk.setdefault(facts.sha256, landing_file)
-        if facts.sha256 in known_hashes:
+        cached_hash = stat_cache.hash_of(landing_file)
+        if cached_hash in known_hashes:
+            file_hash, facts = cached_hash, None
+        else:
+            facts = examine(landing_file.path)
+            file_hash = facts.sha256
+        on_disk.setdefault(file_hash, landing_file)
+        if file_hash in known_hashes:
             summary.files_seen += 1
-            if (facts.sha256, landing_file.relpath) not in sightings:
-                _add_sighting(con, facts.sha256, landing_file.relpath, clock.now())
-                sightings.add((facts.sha256, landing_file.relpath))
+            if (file_hash, landing_file.relpath) not in sightings:
+                _add_sighting(con, file_hash, landing_file.relpath, clock.now())
+                sightings.add((file_hash, landing_file.relpath))
+            if facts is not None:
+                stat_cache.remember(landing_file, file_hash)
             continue
         verdict = _land_new_file(con, landing_file, facts, spec, run_id, clock.now())
+        stat_cache.remember(landing_file, file_hash)
         known_hashes.add(facts.sha256)
         sightings.add((facts.sha256, landing_file.relpath))
         landed_now.add(facts.sha256)
@@ -90,9 +107,64 @@ def ingest_kind(
         else:
             summary.lines_landed += verdict.lines_landed
 
+    stat_cache.save()
     if reingest_jornada is not None:
         _reland_jornada(con, spec, reingest_jornada, on_disk, landed_now, summary, log)
     return summary
+
+
+class _StatCache:
+    """The hash last computed for a path with a given size and modification time."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        con.execute(
+            "create table if not exists raw.landing_stat_cache (path VARCHAR primary key, "
+            "stat_signature VARCHAR, file_hash VARCHAR)"
+        )
+        self.entries = {
+            path: (signature, file_hash)
+            for path, signature, file_hash in con.execute(
+                "select path, stat_signature, file_hash from raw.landing_stat_cache"
+            ).fetchall()
+        }
+        self.changed: set[str] = set()
+
+    @staticmethod
+    def _stat(landing_file: LandingFile) -> str:
+        stat = landing_file.path.stat()
+        return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
+
+    def hash_of(self, landing_file: LandingFile) -> str | None:
+        entry = self.entries.get(landing_file.relpath)
+        if entry is None or entry[0] != self._stat(landing_file):
+            return None
+        return entry[1]
+
+    def remember(self, landing_file: LandingFile, file_hash: str) -> None:
+        self.entries[landing_file.relpath] = (self._stat(landing_file), file_hash)
+        self.changed.add(landing_file.relpath)
+
+    def save(self) -> None:
+        """One statement for all new entries (an entry lost to a crash only costs a re-hash)."""
+        if not self.changed:
+            return
+        paths = sorted(self.changed)
+        rows = pa.table(
+            {
+                "path": paths,
+                "stat_signature": [self.entries[p][0] for p in paths],
+                "file_hash": [self.entries[p][1] for p in paths],
+            }
+        )
+        self.con.register("_stat_cache_rows", rows)
+        try:
+            self.con.execute(
+                "insert or replace into raw.landing_stat_cache select * from _stat_cache_rows"
+            )
+        finally:
+            self.con.unregister("_stat_cache_rows")
+        self.changed.clear()
 
 
 class _SeenClock:

@@ -112,11 +112,17 @@ def land_file(
 def _land_csv(target: _Target, path: Path, facts: FileFacts) -> Landed:
     encoding = facts.encoding
     if encoding is None:
-        raise FileRejected(UNREADABLE_ENCODING, facts.encoding_problem())
+        # A UTF-16 file's lines can still be counted, so the ledger shows every line refused.
+        counted = _count_data_lines(path, "utf-16") if facts.utf16_bom else 0
+        raise FileRejected(UNREADABLE_ENCODING, facts.encoding_problem(), counted)
     header, blank_lines_before_header = _csv_header(path, encoding)
     if header is None:
         raise FileRejected(EMPTY_FILE, "the file holds no text")
-    mapping, extra = _map_columns(header, target.spec.columns)
+    try:
+        mapping, extra = _map_columns(header, target.spec.columns)
+    except FileRejected as rejection:
+        rejection.lines_counted = _count_data_lines(path, encoding)
+        raise
     if facts.has_quote or facts.has_blank_line or blank_lines_before_header:
         landed = _land_csv_with_python(target, path, encoding, mapping)
     else:
@@ -221,8 +227,11 @@ def _jornada_filter(target: _Target) -> tuple[str, dict]:
 
 def _count_data_lines(path: Path, encoding: str) -> int:
     """Non-blank physical lines after the header, for the ledger of a rejected file."""
-    with path.open(encoding=_PYTHON_ENCODING[encoding], newline="") as handle:
-        non_blank = sum(1 for line in handle if line.strip("\r\n"))
+    try:
+        with path.open(encoding=_PYTHON_ENCODING.get(encoding, encoding), newline="") as handle:
+            non_blank = sum(1 for line in handle if line.strip("\r\n"))
+    except UnicodeError:
+        return 0  # not even countable as text
     return max(non_blank - 1, 0)
 
 
@@ -384,7 +393,14 @@ def _xlsx_rows(sheet, columns: Sequence[str]) -> tuple[list[tuple], list[str]]:
     # Trailing empty header cells are formatting, not columns.
     while header and not header[-1].strip():
         header.pop()
-    mapping, extra = _map_columns(header, columns)
+    try:
+        mapping, extra = _map_columns(header, columns)
+    except FileRejected as rejection:
+        # The rows are still there to count, so the ledger shows every line refused.
+        rejection.lines_counted = sum(
+            1 for cells in cells_by_row if any(c is not None and c != "" for c in cells)
+        )
+        raise
     rows: list[tuple] = []
     for row_number, cells in enumerate(cells_by_row, start=2):
         if all(cell is None or cell == "" for cell in cells):

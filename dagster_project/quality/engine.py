@@ -1,20 +1,35 @@
-"""Run a suite: fetch its bounded batch from the build DB and validate it with Great Expectations.
+"""Run suites: measure the bounded batch in DuckDB, validate the measurements with GX.
 
-GX 1.x's SQL datasource does not work on DuckDB, so batches are fetched with DuckDB and handed
-to GX's pandas datasource. `great_expectations` takes seconds to import: it is imported on
-first use, inside `_gx_batch_definition`, and the ephemeral context is reused afterwards.
+Two phases, so that memory and time follow the new data and not the tables' history:
+
+1. **Measure (DuckDB only).** Column expectations become one aggregate query per suite that
+   profiles the batch per partition (`profiles.py`); uniqueness becomes a hash aggregate of
+   the repeated keys. Rules fetch only a sample of their violating rows and, when the sample
+   is full, their count. Offending rows are fetched only where there are some (a few each).
+   Nothing row-level reaches Python.
+2. **Judge (Great Expectations).** GX's pandas datasource validates the profiles and the rule
+   samples (GX 1.x's SQL datasource does not work on DuckDB). An expectation type the
+   profiles do not cover falls back to GX on the batch itself, fetched with only the columns
+   it names.
+
+`great_expectations` takes 10-30 s to import. `start_gx_import` starts that import in a
+background thread when a check step begins, so it overlaps the DuckDB phase; the ephemeral
+context is built once per process and reused.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from dagster_project.quality import profiles
+from dagster_project.quality.profiles import ProfiledExpectation
 from dagster_project.quality.results import CheckOutcome
 from dagster_project.quality.rules import violations_sql
 from dagster_project.quality.scope import create_scope
@@ -22,6 +37,7 @@ from dagster_project.quality.suites import Expectation, Rule, Suite
 
 OFFENDING_ROWS_KEPT = 20
 _GX_STATE: dict[str, Any] = {}
+_GX_LOCK = threading.Lock()
 
 
 class QualityEngineError(RuntimeError):
@@ -51,9 +67,11 @@ class SuiteRun:
         return [item for item in self.outcomes if not item.passed and item.severity == "WARN"]
 
 
-def _gx_batch_definition():
-    """The pandas batch definition of a process-wide ephemeral GX context."""
-    if "batch_definition" not in _GX_STATE:
+# --- Great Expectations, imported once per process -------------------------------------------
+
+
+def _build_gx_state() -> None:
+    try:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -61,17 +79,40 @@ def _gx_batch_definition():
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         asset = context.data_sources.add_pandas("jornadas_build").add_dataframe_asset("batch")
         _GX_STATE["batch_definition"] = asset.add_batch_definition_whole_dataframe("whole")
+    except BaseException as error:  # re-raised in the thread that needs GX
+        _GX_STATE["error"] = error
+
+
+def start_gx_import() -> None:
+    """Import GX and build its context in a background thread (no-op when done or started)."""
+    with _GX_LOCK:
+        if "batch_definition" in _GX_STATE or "thread" in _GX_STATE:
+            return
+        thread = threading.Thread(target=_build_gx_state, name="gx-import", daemon=True)
+        _GX_STATE["thread"] = thread
+        thread.start()
+
+
+def _gx_batch_definition():
+    """The pandas batch definition of the process-wide ephemeral GX context."""
+    start_gx_import()
+    _GX_STATE["thread"].join()
+    if "error" in _GX_STATE:
+        error = _GX_STATE.pop("error")
+        with _GX_LOCK:
+            _GX_STATE.pop("thread", None)  # let a later call try again
+        raise QualityEngineError(f"Great Expectations could not start: {error}") from error
     return _GX_STATE["batch_definition"]
 
 
 def _validate(frame: pd.DataFrame, suite_name: str, configs: list[tuple[str, str, dict]]):
     """Validate `frame` against (check_name, type, kwargs) triples; results keyed by name."""
+    batch_definition = _gx_batch_definition()
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
     )
 
-    batch_definition = _gx_batch_definition()
     gx_suite = gx.ExpectationSuite(name=suite_name)
     for check_name, expectation_type, kwargs in configs:
         gx_suite.add_expectation_configuration(
@@ -116,6 +157,16 @@ def _raised_exception(exception_info: Any) -> str | None:
     return None
 
 
+def _checked(result: Any, where: str) -> Any:
+    error = _raised_exception(result.exception_info)
+    if error:
+        raise QualityEngineError(f"{where}: GX could not evaluate: {error}")
+    return result
+
+
+# --- DuckDB ----------------------------------------------------------------------------------
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON-friendly records (NaN and NA become None)."""
     cleaned = json.loads(
@@ -125,6 +176,21 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         {key: (None if isinstance(v, float) and math.isnan(v) else v) for key, v in row.items()}
         for row in cleaned
     ]
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, query: str, what: str) -> pd.DataFrame:
+    try:
+        return con.execute(query).df()
+    except duckdb.Error as error:
+        raise QualityEngineError(f"{what}: query failed: {error}") from error
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, query: str, what: str) -> int:
+    try:
+        row = con.execute(query).fetchone()
+    except duckdb.Error as error:
+        raise QualityEngineError(f"{what}: query failed: {error}") from error
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 def _resolved_kwargs(con: duckdb.DuckDBPyConnection, expectation: Expectation) -> dict[str, Any]:
@@ -139,79 +205,258 @@ def _resolved_kwargs(con: duckdb.DuckDBPyConnection, expectation: Expectation) -
     return kwargs
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, query: str, what: str) -> pd.DataFrame:
-    try:
-        return con.execute(query).df()
-    except duckdb.Error as error:
-        raise QualityEngineError(f"{what}: query failed: {error}") from error
+@dataclass
+class _ProfileMeasure:
+    """The batch profile of a suite's profiled expectations, and a few offending rows each."""
+
+    items: list[ProfiledExpectation]
+    frame: pd.DataFrame  # one row per partition: batch_rows, considered_i, unexpected_i
+    offending: dict[int, pd.DataFrame]
 
 
-def _expectation_outcomes(
-    con: duckdb.DuckDBPyConnection, suite: Suite, batch: pd.DataFrame, gx_results: list
-) -> list[CheckOutcome]:
-    configs = [(e.name, e.type, _resolved_kwargs(con, e)) for e in suite.expectations]
+@dataclass
+class _RuleMeasure:
+    rule: Rule
+    query: str
+    sample: pd.DataFrame
+    violations: int
+
+
+@dataclass
+class _SuiteMeasure:
+    suite: Suite
+    kwargs: dict[str, dict[str, Any]]  # by expectation name, kwargs_sql resolved
+    profile: _ProfileMeasure | None
+    row_level: pd.DataFrame | None  # the projected batch, for expectation types not profiled
+    batch_rows: int
+    rules: list[_RuleMeasure]
+
+
+def _measure_profile(
+    con: duckdb.DuckDBPyConnection, suite: Suite, items: list[ProfiledExpectation]
+) -> _ProfileMeasure:
+    assert suite.batch_sql is not None
+    where = f"{suite.name} batch profile"
+    frame = _fetch(con, profiles.profile_sql(suite.batch_sql, suite.partition_by, items), where)
+    offending: dict[int, pd.DataFrame] = {}
+    for item in items:
+        if item.unexpected is None:  # uniqueness: repeated keys, attributed when there are any
+            label = f"{suite.name}.{item.expectation.name}"
+            total = _scalar(con, profiles.duplicates_total_sql(suite.batch_sql, item), label)
+            frame[item.unexpected_column] = 0
+            if total:
+                per_partition = _fetch(
+                    con,
+                    profiles.duplicates_by_partition_sql(suite.batch_sql, suite.partition_by, item),
+                    label,
+                ).set_index("batch_partition")["repeats"]
+                counts = frame["batch_partition"].map(per_partition).fillna(0).astype("int64")
+                frame[item.unexpected_column] = counts
+        if int(frame[item.unexpected_column].sum()):
+            offending[item.index] = _fetch(
+                con,
+                profiles.offending_rows_sql(suite.batch_sql, item, OFFENDING_ROWS_KEPT),
+                f"{suite.name}.{item.expectation.name} offending rows",
+            )
+    return _ProfileMeasure(items, frame, offending)
+
+
+def _row_level_columns(expectations: list[Expectation]) -> list[str]:
+    names: list[str] = []
+    for expectation in expectations:
+        kwargs = expectation.kwargs
+        for key in ("column", "column_A", "column_B"):
+            if kwargs.get(key):
+                names.append(str(kwargs[key]))
+        names += [str(name) for name in kwargs.get("column_list", [])]
+    return list(dict.fromkeys(names))
+
+
+def _measure_rule(con: duckdb.DuckDBPyConnection, suite: Suite, rule: Rule) -> _RuleMeasure:
+    query = violations_sql(rule)
+    where = f"{suite.name}.{rule.name}"
+    sample = _fetch(con, f"select * from ({query}) limit {OFFENDING_ROWS_KEPT}", where)
+    violations = len(sample)
+    if violations == OFFENDING_ROWS_KEPT:
+        violations = _scalar(con, f"select count(*) from ({query})", where)
+    return _RuleMeasure(rule, query, sample, violations)
+
+
+def measure_suite(con: duckdb.DuckDBPyConnection, suite: Suite) -> _SuiteMeasure:
+    """Everything DuckDB has to compute for `suite` (phase 1; no GX)."""
+    kwargs = {e.name: _resolved_kwargs(con, e) for e in suite.expectations}
+    profiled = [e for e in suite.expectations if profiles.is_profiled(e)]
+    row_level = [e for e in suite.expectations if not profiles.is_profiled(e)]
+    profile = None
+    batch_rows = 0
+    if profiled:
+        items = [
+            profiles.compile_expectation(e, kwargs[e.name], index)
+            for index, e in enumerate(profiled)
+        ]
+        profile = _measure_profile(con, suite, items)
+        batch_rows = int(profile.frame["batch_rows"].sum())
+    frame = None
+    if row_level:
+        assert suite.batch_sql is not None
+        columns = ", ".join(profiles.quoted(c) for c in _row_level_columns(row_level)) or "*"
+        frame = _fetch(
+            con,
+            f"select {columns} from ({suite.batch_sql})",
+            f"{suite.name} batch (row level)",
+        )
+        batch_rows = len(frame)
+    rules = [_measure_rule(con, suite, rule) for rule in suite.rules]
+    return _SuiteMeasure(suite, kwargs, profile, frame, batch_rows, rules)
+
+
+# --- judging with GX -------------------------------------------------------------------------
+
+
+def _profile_config(item: ProfiledExpectation, frame: pd.DataFrame) -> tuple[str, dict]:
+    """The GX expectation on the profile that decides `item` (see profiles.py)."""
+    if item.mostly is None:
+        return "expect_column_values_to_be_between", {
+            "column": item.unexpected_column,
+            "min_value": 0,
+            "max_value": 0,
+        }
+    considered = int(frame[item.considered_column].sum())
+    return "expect_column_sum_to_be_between", {
+        "column": item.unexpected_column,
+        "min_value": 0,
+        "max_value": profiles.allowed_unexpected(considered, item.mostly),
+    }
+
+
+def _profile_outcomes(
+    suite: Suite, measure: _SuiteMeasure, gx_results: list
+) -> dict[str, CheckOutcome]:
+    profile = measure.profile
+    assert profile is not None
+    frame = profile.frame
+    configs = {item.expectation.name: _profile_config(item, frame) for item in profile.items}
+    by_name, raw_result = _validate(
+        frame,
+        f"{suite.name}.profile",
+        [(name, kind, kwargs) for name, (kind, kwargs) in configs.items()],
+    )
+    gx_results.append(raw_result)
+    outcomes = {}
+    for item in profile.items:
+        expectation = item.expectation
+        result = _checked(by_name[expectation.name], f"{suite.name}.{expectation.name}")
+        unexpected = int(frame[item.unexpected_column].sum())
+        considered = int(frame[item.considered_column].sum())
+        failing = frame.loc[frame[item.unexpected_column] > 0]
+        offending = profile.offending.get(item.index)
+        column = item.target_column
+        values = (
+            offending[column].head(OFFENDING_ROWS_KEPT).tolist()
+            if offending is not None and column in offending
+            else []
+        )
+        kind, profile_kwargs = configs[expectation.name]
+        outcomes[expectation.name] = CheckOutcome(
+            suite=suite.name,
+            check_name=f"{suite.name}.{expectation.name}",
+            asset=suite.asset_label,
+            layer=suite.layer,
+            check_kind="expectation",
+            expectation_type=expectation.type,
+            severity=expectation.severity,
+            passed=bool(result.success),
+            observed_value=f"{unexpected} unexpected of {measure.batch_rows}",
+            unexpected_count=unexpected,
+            element_count=measure.batch_rows,
+            description=expectation.description,
+            details={
+                "kwargs": {
+                    k: v
+                    for k, v in measure.kwargs[expectation.name].items()
+                    if k not in expectation.kwargs_sql
+                },
+                "kwargs_sql": expectation.kwargs_sql,
+                "unexpected_percent": 100.0 * unexpected / considered if considered else None,
+                "partial_unexpected_list": json.loads(json.dumps(values, default=str)),
+                "validated_by_gx": {
+                    "on": f"profile of the batch per {suite.partition_by or 'batch'}",
+                    "type": kind,
+                    "kwargs": profile_kwargs,
+                    "partitions": len(frame),
+                    "partitions_failing": _records(
+                        failing[["batch_partition", item.considered_column, item.unexpected_column]]
+                    ),
+                },
+            },
+            offending_rows=_records(offending) if offending is not None else [],
+        )
+    return outcomes
+
+
+def _row_level_outcomes(
+    suite: Suite, measure: _SuiteMeasure, gx_results: list
+) -> dict[str, CheckOutcome]:
+    batch = measure.row_level
+    assert batch is not None
+    expectations = [e for e in suite.expectations if not profiles.is_profiled(e)]
+    configs = [(e.name, e.type, measure.kwargs[e.name]) for e in expectations]
     by_name: dict[str, Any] = {}
     for group in _without_domain_clashes(configs):
         found, raw_result = _validate(batch, suite.name, group)
         by_name |= found
         gx_results.append(raw_result)
-    outcomes = []
-    for expectation, (_, _, kwargs) in zip(suite.expectations, configs, strict=True):
-        result = by_name[expectation.name]
-        error = _raised_exception(result.exception_info)
-        if error:
-            raise QualityEngineError(
-                f"{suite.name}.{expectation.name}: GX could not evaluate: {error}"
-            )
+    outcomes = {}
+    for expectation in expectations:
+        result = _checked(by_name[expectation.name], f"{suite.name}.{expectation.name}")
         summary = dict(result.result or {})
         indices = summary.get("partial_unexpected_index_list") or []
-        offending = _records(batch.iloc[list(indices)]) if indices else []
         unexpected = summary.get("unexpected_count")
         observed = summary.get("observed_value")
         if observed is None and unexpected is not None:
             observed = f"{unexpected} unexpected of {summary.get('element_count')}"
-        shown_kwargs = {k: v for k, v in kwargs.items() if k not in expectation.kwargs_sql}
-        outcomes.append(
-            CheckOutcome(
-                suite=suite.name,
-                check_name=f"{suite.name}.{expectation.name}",
-                asset=suite.asset_label,
-                layer=suite.layer,
-                check_kind="expectation",
-                expectation_type=expectation.type,
-                severity=expectation.severity,
-                passed=bool(result.success),
-                observed_value=observed,
-                unexpected_count=unexpected,
-                element_count=summary.get("element_count", len(batch)),
-                description=expectation.description,
-                details={
-                    "kwargs": shown_kwargs,
-                    "kwargs_sql": expectation.kwargs_sql,
-                    "unexpected_percent": summary.get("unexpected_percent"),
-                    "partial_unexpected_list": summary.get("partial_unexpected_list"),
+        outcomes[expectation.name] = CheckOutcome(
+            suite=suite.name,
+            check_name=f"{suite.name}.{expectation.name}",
+            asset=suite.asset_label,
+            layer=suite.layer,
+            check_kind="expectation",
+            expectation_type=expectation.type,
+            severity=expectation.severity,
+            passed=bool(result.success),
+            observed_value=observed,
+            unexpected_count=unexpected,
+            element_count=summary.get("element_count", len(batch)),
+            description=expectation.description,
+            details={
+                "kwargs": {
+                    k: v
+                    for k, v in measure.kwargs[expectation.name].items()
+                    if k not in expectation.kwargs_sql
                 },
-                offending_rows=offending,
-            )
+                "kwargs_sql": expectation.kwargs_sql,
+                "unexpected_percent": summary.get("unexpected_percent"),
+                "partial_unexpected_list": summary.get("partial_unexpected_list"),
+                "validated_by_gx": {"on": "the batch, row level (projected columns)"},
+            },
+            offending_rows=_records(batch.iloc[list(indices)]) if indices else [],
         )
     return outcomes
 
 
-def _rule_outcome(
-    con: duckdb.DuckDBPyConnection, suite: Suite, rule: Rule, gx_results: list
-) -> CheckOutcome:
-    query = violations_sql(rule)
-    violations = _fetch(con, query, f"{suite.name}.{rule.name}")
+def _rule_outcome(suite: Suite, measure: _RuleMeasure, gx_results: list) -> CheckOutcome:
+    rule = measure.rule
     expectation_type = "expect_table_row_count_to_equal"
+    # The sample has 0 rows exactly when the rule has no violation: the same verdict as on
+    # every violating row, without fetching them all.
     by_name, raw_result = _validate(
-        violations, f"{suite.name}.{rule.name}", [(rule.name, expectation_type, {"value": 0})]
+        measure.sample,
+        f"{suite.name}.{rule.name}",
+        [(rule.name, expectation_type, {"value": 0})],
     )
     gx_results.append(raw_result)
-    result = by_name[rule.name]
-    error = _raised_exception(result.exception_info)
-    if error:
-        raise QualityEngineError(f"{suite.name}.{rule.name}: GX could not evaluate: {error}")
-    details: dict[str, Any] = {"violations_sql": " ".join(query.split())}
+    result = _checked(by_name[rule.name], f"{suite.name}.{rule.name}")
+    details: dict[str, Any] = {"violations_sql": " ".join(measure.query.split())}
     if rule.operator:
         details |= {
             "left": rule.left.label if rule.left else None,
@@ -230,32 +475,44 @@ def _rule_outcome(
         expectation_type=expectation_type,
         severity=rule.severity,
         passed=bool(result.success),
-        observed_value=f"{len(violations)} violating rows",
-        unexpected_count=len(violations),
+        observed_value=f"{measure.violations} violating rows",
+        unexpected_count=measure.violations,
         element_count=None,
         description=rule.description,
         details=details,
-        offending_rows=_records(violations),
+        offending_rows=_records(measure.sample),
     )
 
 
-def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, run_id: str) -> SuiteRun:
-    """Evaluate every expectation and rule of `suite` on this run's bounded batch."""
-    scope = create_scope(con, run_id)
+def judge_suite(measure: _SuiteMeasure, run_id: str, scope: dict[str, int]) -> SuiteRun:
+    """Validate a suite's measurements with GX (phase 2)."""
+    suite = measure.suite
     gx_results: list[dict[str, Any]] = []
-    outcomes: list[CheckOutcome] = []
-    batch_rows = 0
-    if suite.expectations:
-        assert suite.batch_sql is not None
-        batch = _fetch(con, suite.batch_sql, f"{suite.name} batch")
-        batch_rows = len(batch)
-        outcomes += _expectation_outcomes(con, suite, batch, gx_results)
-    outcomes += [_rule_outcome(con, suite, rule, gx_results) for rule in suite.rules]
+    by_name: dict[str, CheckOutcome] = {}
+    if measure.profile is not None:
+        by_name |= _profile_outcomes(suite, measure, gx_results)
+    if measure.row_level is not None:
+        by_name |= _row_level_outcomes(suite, measure, gx_results)
+    outcomes = [by_name[e.name] for e in suite.expectations]
+    outcomes += [_rule_outcome(suite, rule, gx_results) for rule in measure.rules]
     return SuiteRun(
         suite=suite,
         run_id=run_id,
-        batch_rows=batch_rows,
+        batch_rows=measure.batch_rows,
         scope=scope,
         outcomes=outcomes,
         gx_results=gx_results,
     )
+
+
+def run_suites(con: duckdb.DuckDBPyConnection, suites: list[Suite], run_id: str) -> list[SuiteRun]:
+    """Evaluate every expectation and rule of `suites` on this run's bounded batches."""
+    start_gx_import()  # overlaps the DuckDB phase
+    scope = create_scope(con, run_id)
+    measures = [measure_suite(con, suite) for suite in suites]
+    return [judge_suite(measure, run_id, scope) for measure in measures]
+
+
+def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, run_id: str) -> SuiteRun:
+    [suite_run] = run_suites(con, [suite], run_id)
+    return suite_run

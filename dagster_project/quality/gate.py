@@ -1,4 +1,4 @@
-"""One quality gate end to end: open the build DB, run a suite, record, render, close."""
+"""Quality gates end to end: open the build DB, run suites, record, render, close."""
 
 from __future__ import annotations
 
@@ -7,20 +7,38 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.quality.data_docs import render_data_docs, save_validation_json
-from dagster_project.quality.engine import SuiteRun, run_suite
+from dagster_project.quality.engine import SuiteRun, run_suites
 from dagster_project.quality.results import append_results
 from dagster_project.quality.suites import Suite
 
+# DuckDB's own memory for the checks' aggregates (uniqueness keys, medians): beyond it DuckDB
+# spills to disk, so the checks' peak memory does not grow with the batch (default: 80 % RAM).
+QUALITY_MEMORY_LIMIT = "1536MB"
 
-def run_quality_gate(build_db: Path, docs_dir: Path, suite: Suite, run_id: str) -> SuiteRun:
-    """Validate `suite` on this run's batch, append its results to `audit.quality_results`,
-    and refresh the data docs. The connection is closed before returning (one writer)."""
+
+def run_quality_gates(
+    build_db: Path, docs_dir: Path, suites: list[Suite], run_id: str
+) -> list[SuiteRun]:
+    """Validate `suites` on this run's batches over one connection (one scope), append their
+    results to `audit.quality_results`, and refresh the data docs once. The connection is
+    closed before returning (one writer)."""
     con = duckdb.connect(str(build_db))
+    [(memory_limit,)] = con.execute("select current_setting('memory_limit')").fetchall()
     try:
-        suite_run = run_suite(con, suite, run_id)
-        append_results(con, run_id, suite_run.outcomes)
-        save_validation_json(docs_dir, suite_run)
+        con.execute(f"set memory_limit = '{QUALITY_MEMORY_LIMIT}'")
+        suite_runs = run_suites(con, suites, run_id)
+        append_results(con, run_id, [item for run in suite_runs for item in run.outcomes])
+        for suite_run in suite_runs:
+            save_validation_json(docs_dir, suite_run)
         render_data_docs(con, docs_dir)
     finally:
+        # The database instance may be shared with another connection of this process.
+        con.execute(f"set memory_limit = '{memory_limit}'")
         con.close()
+    return suite_runs
+
+
+def run_quality_gate(build_db: Path, docs_dir: Path, suite: Suite, run_id: str) -> SuiteRun:
+    """One suite through `run_quality_gates`."""
+    [suite_run] = run_quality_gates(build_db, docs_dir, [suite], run_id)
     return suite_run

@@ -73,6 +73,8 @@ class Suite:
     expectations: tuple[Expectation, ...]
     rules: tuple[Rule, ...]
     path: Path
+    # The column the batch profile is grouped by (a file, a jornada); None: the whole batch.
+    partition_by: str | None = None
 
     @property
     def asset_label(self) -> str:
@@ -165,6 +167,8 @@ def load_suite(path: Path) -> Suite:
     expectations = tuple(_expectation(item, path) for item in raw.get("expectations", []))
     rules = tuple(_rule(item, path) for item in raw.get("rules", []))
     batch_sql = _batch_sql(raw.get("batch"), path)
+    partition_by = (raw.get("batch") or {}).get("partition_by")
+    _require(partition_by is None or isinstance(partition_by, str), path, "bad partition_by")
     _require(bool(expectations or rules), path, "a suite needs expectations or rules")
     _require(batch_sql is not None or not expectations, path, "expectations need a batch")
     names = [item.name for item in (*expectations, *rules)]
@@ -179,6 +183,7 @@ def load_suite(path: Path) -> Suite:
         expectations=expectations,
         rules=rules,
         path=path,
+        partition_by=partition_by,
     )
 
 

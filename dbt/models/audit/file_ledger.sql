@@ -148,5 +148,7 @@ select
     last_seen_at,
     cast(n_sightings as bigint) as n_sightings,
     cast(n_paths as bigint) as n_paths,
-    ingest_run_id
+    ingest_run_id,
+    -- The contract's plain name (interface.md: "hash, path, format, verdict, ...").
+    file_hash as hash  -- noqa: RF04
 from ledger

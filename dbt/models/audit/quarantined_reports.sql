@@ -32,6 +32,12 @@ units as (
     from {{ ref('dim_units') }}
 ),
 
+-- A unit key not in the catalog still names its OOAD by its CLUES prefix (one-OOAD states),
+-- so the weekly report can still send the request to resubmit to the right OOAD.
+ooad_prefixes as (
+    select ooad_id from {{ ref('ooad') }}
+),
+
 conflicting_files as (
     select
         held.report_id,
@@ -55,10 +61,14 @@ select
     verdicts.report_id,
     verdicts.unit_id,
     units.unit_name,
-    units.reporting_group_id as ooad_id,
+    coalesce(units.reporting_group_id, ooad_prefixes.ooad_id) as ooad_id,
     verdicts.jornada_id,
     verdicts.submitted_at_text,
-    verdicts.submitted_at,
+    -- an invalid submission time has no instant (it was not ISO 8601 with an offset)
+    case
+        when {{ matches_pattern('verdicts.submitted_at_text', iso_timestamp_with_offset_pattern()) }}
+            then verdicts.submitted_at
+    end as submitted_at,
     files.path,
     verdicts.file_hash,
     verdicts.report_no,
@@ -81,4 +91,8 @@ select
 from verdicts
 left join files on verdicts.file_hash = files.file_hash
 left join units on verdicts.unit_id = units.unit_id
+left join ooad_prefixes
+    on
+        units.unit_id is null
+        and substring(verdicts.unit_id, 1, 2) = ooad_prefixes.ooad_id
 left join conflicting_files on verdicts.report_id = conflicting_files.report_id

@@ -28,6 +28,11 @@ units as (
         unit_name,
         reporting_group_id
     from {{ ref('dim_units') }}
+),
+
+-- A unit key not in the catalog still names its OOAD by its CLUES prefix (one-OOAD states).
+ooad_prefixes as (
+    select ooad_id from {{ ref('ooad') }}
 )
 
 select
@@ -41,9 +46,18 @@ select
     line_checks.value_delivered,
     line_checks.unit_id,
     units.unit_name,
-    units.reporting_group_id as ooad_id,
+    coalesce(units.reporting_group_id, ooad_prefixes.ooad_id) as ooad_id,
     line_checks.jornada_id,
-    line_checks.report_id
+    line_checks.report_id,
+    -- The contract's plain names (interface.md: file, line, column, reason), for analysts
+    -- who look for them; `column` is a reserved word, so it must be quoted in queries.
+    files.path as file,  -- noqa: RF04
+    line_checks.line_no as line,  -- noqa: RF04
+    line_checks.column_name as "column"
 from line_checks
 left join files on line_checks.file_hash = files.file_hash
 left join units on line_checks.unit_id = units.unit_id
+left join ooad_prefixes
+    on
+        units.unit_id is null
+        and substring(line_checks.unit_id, 1, 2) = ooad_prefixes.ooad_id

@@ -1,10 +1,28 @@
 -- What units did, per day: the lines of the report versions in force only.
+-- Incremental: the facts of every (unit, jornada) pair the build's batch of files touches are
+-- deleted and inserted again from the versions now in force (macros/incremental.sql).
+-- depends_on: {{ ref('int_unit_report_batch') }}
+-- depends_on: {{ ref('int_unit_reports') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where (unit_id, jornada_id) in ("
+        ~ "select pairs.unit_id, pairs.jornada_id from ({{ unit_report_batch_pairs() }}) as pairs"
+        ~ "){% endif %}",
+) }}
+
 with in_force_reports as (
     select
         report_id,
         submitted_at
     from {{ ref('int_unit_report_verdicts') }}
-    where verdict = 'in_force'
+    where
+        verdict = 'in_force'
+        {% if is_incremental() -%}
+            and (unit_id, jornada_id) in (
+                select pairs.unit_id, pairs.jornada_id from ({{ unit_report_batch_pairs() }}) as pairs
+            )
+        {%- endif %}
 ),
 
 lines as (

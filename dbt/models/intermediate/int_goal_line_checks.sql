@@ -34,7 +34,9 @@ checked_lines as (
         specialties.specialty is not null as is_known_specialty,
         coalesce(
             {{ matches_pattern('lines.target_text', number_pattern()) }}
-            and lines.target_number is not null,
+            and lines.target_number is not null
+            -- beyond any real count, and beyond what a bigint (the facts' type) holds
+            and abs(lines.target_number) < 1e12,
             false
         ) as is_number,
         coalesce(
@@ -118,7 +120,8 @@ failed_checks as (
     {{ failed_check(
         'checked_lines', 'invalid_quantity', 'target', 'target_text',
         'target_text is not null and not is_number',
-        "'The target ' || target_text || ' is not a number.'"
+        "'The target ' || target_text || case when abs(target_number) >= 1e12"
+        ~ " then ' is too large to be a count.' else ' is not a number.' end"
     ) }}
 
     union all

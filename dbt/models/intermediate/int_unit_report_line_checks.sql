@@ -1,7 +1,18 @@
 -- Every failed check of every unit-report line: one row per (line, failed check), with the
 -- reason code of docs/ARCHITECTURE.md, the column at fault, what was delivered and plain words.
+-- Incremental: a build checks the lines of its batch of files (macros/incremental.sql).
+-- depends_on: {{ ref('int_unit_report_batch') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='file_hash',
+) }}
+
 with lines as (
     select * from {{ ref('int_unit_report_lines') }}
+    {% if is_incremental() -%}
+        where file_hash in ({{ unit_report_batch_files() }})
+    {%- endif %}
 ),
 
 units as (
@@ -44,7 +55,9 @@ checked_lines as (
         ) as is_valid_date,
         coalesce(
             {{ matches_pattern('lines.quantity_text', number_pattern()) }}
-            and lines.quantity_number is not null,
+            and lines.quantity_number is not null
+            -- beyond any real count, and beyond what a bigint (the facts' type) holds
+            and abs(lines.quantity_number) < 1e12,
             false
         ) as is_number,
         coalesce(
@@ -155,7 +168,8 @@ failed_checks as (
     {{ failed_check(
         'checked_lines', 'invalid_quantity', 'quantity', 'quantity_text',
         'quantity_text is not null and not is_number',
-        "'The quantity ' || quantity_text || ' is not a number.'"
+        "'The quantity ' || quantity_text || case when abs(quantity_number) >= 1e12"
+        ~ " then ' is too large to be a count.' else ' is not a number.' end"
     ) }}
 
     union all

@@ -1,5 +1,13 @@
 -- Staged unit-report lines with the key of the report they belong to: a report is the set of
 -- lines sharing (file, JSON report position, unit, jornada, submitted_at as delivered).
+-- Incremental: a build adds the lines of its batch of files (macros/incremental.sql).
+-- depends_on: {{ ref('int_unit_report_batch') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='file_hash',
+) }}
+
 select
     {{ surrogate_key(['file_hash', 'report_no', 'unit_id', 'jornada_id', 'submitted_at_text']) }}
         as report_id,
@@ -17,3 +25,6 @@ select
     submitted_at_text,
     submitted_at
 from {{ ref('stg_unit_report_lines') }}
+{% if is_incremental() -%}
+    where file_hash in ({{ unit_report_batch_files() }})
+{%- endif %}

@@ -1,7 +1,18 @@
 -- One row per unit report (a version of what one unit did in one jornada, as delivered in one
 -- file), with its size, its invalid lines and a fingerprint of its content.
+-- Incremental: a build adds the reports of its batch of files (macros/incremental.sql).
+-- depends_on: {{ ref('int_unit_report_batch') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='report_id',
+) }}
+
 with lines as (
     select * from {{ ref('int_unit_report_lines') }}
+    {% if is_incremental() -%}
+        where file_hash in ({{ unit_report_batch_files() }})
+    {%- endif %}
 ),
 
 files as (
@@ -16,6 +27,9 @@ invalid_lines as (
         report_id,
         count(distinct line_no) as n_invalid_lines
     from {{ ref('int_unit_report_line_checks') }}
+    {% if is_incremental() -%}
+        where file_hash in ({{ unit_report_batch_files() }})
+    {%- endif %}
     group by report_id
 ),
 
@@ -28,6 +42,9 @@ reason_codes as (
             report_id,
             reason_code
         from {{ ref('int_unit_report_line_checks') }}
+        {% if is_incremental() -%}
+            where file_hash in ({{ unit_report_batch_files() }})
+        {%- endif %}
     ) as distinct_codes
     group by report_id
 ),

@@ -1,0 +1,14 @@
+-- The unit-report files whose lines, checks, reports, verdicts and facts are built: written
+-- after fct_activities, so a file is marked only once everything downstream of it is in place.
+-- depends_on: {{ ref('fct_activities') }}
+-- depends_on: {{ ref('int_unit_report_verdicts') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='file_hash',
+) }}
+
+select
+    file_hash,
+    first_seen_at
+from {{ ref('int_unit_report_batch') }}

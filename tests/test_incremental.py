@@ -1,0 +1,181 @@
+"""Incremental refresh: a second batch of files gives what a rebuild from scratch gives.
+
+The unit-report models are incremental (dbt/macros/incremental.sql): a refresh processes only
+the files that arrived since the last one and judges again the (unit, jornada) pairs they touch.
+Here a landing folder receives part of the shipped sample, is refreshed, then receives the rest
+plus a correction, a late older version and a conflicting re-submission of reports already in
+force; the published warehouse must then equal, table by table, the one a fresh home builds from
+the final folder in one go. Slow: three refreshes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dagster_project.settings import DBT_PROJECT_DIR
+from tests.conftest import SAMPLE_RAW_DIR, RefreshOutcome, run_cli_refresh
+from tests.test_e2e import read_only, table_contents
+
+pytestmark = pytest.mark.slow
+
+JORNADAS = ("2021-10", "2021-11")
+HEADER = ["unit_id", "jornada_id", "service_date", "activity", "specialty", "quantity"]
+
+
+def sample_files(kind: str) -> list[Path]:
+    return sorted(
+        path
+        for jornada in JORNADAS
+        for path in (SAMPLE_RAW_DIR / kind / jornada).rglob("*")
+        if path.is_file()
+    )
+
+
+def copy_into(raw: Path, files: list[Path]) -> None:
+    for path in files:
+        target = raw / path.relative_to(SAMPLE_RAW_DIR)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+
+
+def write_report(path: Path, lines: list[dict], submitted_at: str, bump: int) -> None:
+    """One unit's report with every quantity increased by `bump` (so its content differs)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*HEADER, "submitted_at"])
+    for line in lines:
+        quantity = str(int(line["quantity"]) + bump)
+        writer.writerow([*(line[c] for c in HEADER[:-1]), quantity, submitted_at])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def reports_in_force(first: RefreshOutcome, raw: Path, how_many: int) -> list[list[dict]]:
+    """The lines of reports in force after the first refresh, from plain UTF-8 CSV files."""
+    rows = build_table(
+        first,
+        "select f.path, v.unit_id, v.submitted_at_text "
+        "from intermediate.int_unit_report_verdicts v join raw.files f using (file_hash) "
+        "where v.verdict = 'in_force' and f.format = 'csv' "
+        "and f.encoding = 'utf-8' order by f.path, v.unit_id limit ?",
+        [how_many],
+    )
+    reports = []
+    for path, unit_id, submitted_at in rows:
+        with (raw / path).open(encoding="utf-8", newline="") as handle:
+            lines = [
+                line
+                for line in csv.DictReader(handle)
+                if line["unit_id"] == unit_id and line["submitted_at"] == submitted_at
+            ]
+        reports.append(lines)
+    assert len(reports) == how_many and all(reports), rows
+    return reports
+
+
+def later_deliveries(first: RefreshOutcome, raw: Path) -> None:
+    """A correction, a late older version and a conflict for reports of the first batch.
+
+    Written under a folder that sorts after every sample path, so that a rebuild from scratch
+    (which orders one refresh's deliveries by path) sees them in the same order as the
+    incremental refresh does.
+    """
+    corrected, late_older, conflicting = reports_in_force(first, raw, 3)
+    folder = raw / "unit_reports" / "zz_later"
+    # A newer version replaces the one in force.
+    write_report(folder / "correction.csv", corrected, "2021-12-30T09:00:00-06:00", bump=5)
+    # An older version arriving late never replaces the newer one in force.
+    write_report(folder / "late_older.csv", late_older, "2021-01-01T09:00:00-06:00", bump=7)
+    # Same unit, jornada and instant as the version in force, other content: both are held
+    # back, and the pair's previous version (if any) is in force again.
+    write_report(folder / "conflict.csv", conflicting, conflicting[0]["submitted_at"], bump=1)
+
+
+def build_table(outcome: RefreshOutcome, query: str, parameters=None) -> list[tuple]:
+    with read_only(outcome.build_db) as con:
+        return con.execute(query, parameters or []).fetchall()
+
+
+@pytest.fixture(scope="module")
+def incremental_and_scratch(dbt_manifest, tmp_path_factory):
+    raw = tmp_path_factory.mktemp("raw_incremental")
+    reports, goals = sample_files("unit_reports"), sample_files("goals")
+    half = len(reports) // 2
+    first_batch = reports[:half] + goals
+    copy_into(raw, first_batch)
+    home = tmp_path_factory.mktemp("home_incremental")
+    first = run_cli_refresh(raw, home)
+    assert first.exit_code == 0, first.output[-4000:]
+
+    copy_into(raw, reports[half:])
+    later_deliveries(first, raw)
+    incremental = run_cli_refresh(raw, home)
+    assert incremental.exit_code == 0, incremental.output[-4000:]
+    scratch = run_cli_refresh(raw, tmp_path_factory.mktemp("home_scratch"))
+    assert scratch.exit_code == 0, scratch.output[-4000:]
+    second_batch = len(reports) - half + 3
+    yield incremental, scratch, second_batch
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def test_the_second_refresh_processes_only_the_new_files(incremental_and_scratch):
+    incremental, scratch, second_batch = incremental_and_scratch
+    batch = "select count(*) from intermediate.int_unit_report_batch"
+    [(incremental_batch,)] = build_table(incremental, batch)
+    [(scratch_batch,)] = build_table(scratch, batch)
+    read = "select count(*) from raw.files where kind = 'unit_report' and file_verdict = 'read'"
+    [(all_read,)] = build_table(scratch, read)
+    assert 0 < incremental_batch <= second_batch
+    assert scratch_batch == all_read > incremental_batch
+
+
+def test_the_later_deliveries_get_their_verdicts(incremental_and_scratch):
+    incremental, _, _ = incremental_and_scratch
+    verdicts = dict(
+        build_table(
+            incremental,
+            "select f.path, v.verdict from intermediate.int_unit_report_verdicts v "
+            "join raw.files f using (file_hash) where f.path like 'unit_reports/zz_later/%'",
+        )
+    )
+    assert verdicts == {
+        "unit_reports/zz_later/correction.csv": "in_force",
+        "unit_reports/zz_later/late_older.csv": "superseded",
+        "unit_reports/zz_later/conflict.csv": "conflict",
+    }
+
+
+def test_incremental_refresh_publishes_what_a_rebuild_from_scratch_publishes(
+    incremental_and_scratch,
+):
+    incremental, scratch, _ = incremental_and_scratch
+    built = table_contents(incremental.published_db, ignore_run_columns=True)
+    rebuilt = table_contents(scratch.published_db, ignore_run_columns=True)
+    assert built.keys() == rebuilt.keys()
+    assert any(name.startswith("core.") for name in built)
+    assert any(name.startswith("marts.") for name in built)
+    differing = [name for name in built if built[name] != rebuilt[name]]
+    assert not differing, f"the incremental refresh differs from a rebuild in: {differing}"
+
+
+def test_dbt_unit_tests_pass(incremental_and_scratch, tmp_path):
+    """The SQL's unit tests (excluded from refreshes, which test data) against a real build."""
+    _, scratch, _ = incremental_and_scratch
+    dbt = Path(sys.executable).parent / "dbt"
+    command = [
+        str(dbt), "test", "--select", "test_type:unit",
+        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
+    ]  # fmt: skip
+    environment = {**os.environ, "JORNADAS_BUILD_DB": str(scratch.build_db)}
+    completed = subprocess.run(command, capture_output=True, text=True, env=environment)
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
+    assert " PASS=" in completed.stdout and " ERROR=0" in completed.stdout
