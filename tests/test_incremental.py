@@ -153,12 +153,23 @@ def test_the_later_deliveries_get_their_verdicts(incremental_and_scratch):
     }
 
 
+# The published tables that hold data (the quality checks' and publishing's run logs record
+# each run, so they differ between any two refreshes by design).
+DATA_TABLES = ("core.", "marts.", "audit.file_ledger", "audit.rejected_lines",
+               "audit.quarantined_reports")  # fmt: skip
+
+
+def published_data(outcome: RefreshOutcome) -> dict[str, list]:
+    contents = table_contents(outcome.published_db, ignore_run_columns=True)
+    return {name: rows for name, rows in contents.items() if name.startswith(DATA_TABLES)}
+
+
 def test_incremental_refresh_publishes_what_a_rebuild_from_scratch_publishes(
     incremental_and_scratch,
 ):
     incremental, scratch, _ = incremental_and_scratch
-    built = table_contents(incremental.published_db, ignore_run_columns=True)
-    rebuilt = table_contents(scratch.published_db, ignore_run_columns=True)
+    built = published_data(incremental)
+    rebuilt = published_data(scratch)
     assert built.keys() == rebuilt.keys()
     assert any(name.startswith("core.") for name in built)
     assert any(name.startswith("marts.") for name in built)

@@ -38,6 +38,10 @@ CASES = [
         "expect_column_values_to_be_in_set",
         {"column": "code", "value_set": ["A", "B"], "mostly": 0.7},
     ),
+    (  # a catalog-sized set goes through a temporary table instead of a literal list
+        "expect_column_values_to_be_in_set",
+        {"column": "code", "value_set": ["A", "B", *(f"X{n}" for n in range(60))]},
+    ),
     (
         "expect_column_values_to_match_regex",
         {"column": "unit_id", "regex": "^[A-Z]{2}IMS[0-9]{6}$"},

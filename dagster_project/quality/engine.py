@@ -261,6 +261,23 @@ def _measure_profile(
     return _ProfileMeasure(items, frame, offending)
 
 
+def _value_set_relation(
+    con: duckdb.DuckDBPyConnection, expectation: Expectation, kwargs: dict[str, Any], index: int
+) -> str | None:
+    """A temporary table holding a large `value_set` (e.g. a catalog read by kwargs_sql)."""
+    values = [value for value in kwargs.get("value_set") or [] if value is not None]
+    if expectation.type != "expect_column_values_to_be_in_set" or len(values) <= 50:
+        return None
+    relation = f"quality_value_set_{index}"
+    try:
+        con.execute(
+            f"create or replace temp table {relation} as select unnest(?) as value", [values]
+        )
+    except duckdb.Error as error:
+        raise QualityEngineError(f"{expectation.name}: value_set: {error}") from error
+    return relation
+
+
 def _row_level_columns(expectations: list[Expectation]) -> list[str]:
     names: list[str] = []
     for expectation in expectations:
@@ -291,7 +308,9 @@ def measure_suite(con: duckdb.DuckDBPyConnection, suite: Suite) -> _SuiteMeasure
     batch_rows = 0
     if profiled:
         items = [
-            profiles.compile_expectation(e, kwargs[e.name], index)
+            profiles.compile_expectation(
+                e, kwargs[e.name], index, _value_set_relation(con, e, kwargs[e.name], index)
+            )
             for index, e in enumerate(profiled)
         ]
         profile = _measure_profile(con, suite, items)

@@ -18,9 +18,12 @@ with in_force_reports as (
     from {{ ref('int_unit_report_verdicts') }}
     where
         verdict = 'in_force'
-        {% if is_incremental() -%}
+    {% if is_incremental() -%}
             and (unit_id, jornada_id) in (
-                select pairs.unit_id, pairs.jornada_id from ({{ unit_report_batch_pairs() }}) as pairs
+                select
+                    pairs.unit_id,
+                    pairs.jornada_id
+                from ({{ unit_report_batch_pairs() }}) as pairs
             )
         {%- endif %}
 ),

@@ -12,6 +12,6 @@ from {{ ref('stg_files') }}
 where
     kind = 'unit_report'
     and file_verdict = 'read'
-    {%- if built is not none and not flags.FULL_REFRESH %}
+{%- if built is not none and not flags.FULL_REFRESH %}
         and file_hash not in (select built.file_hash from {{ built }} as built)
     {%- endif %}
