@@ -26,6 +26,7 @@ RUN_LOG_TABLES = {
     ("audit", "quality_results"),
     ("audit", "publish_log"),
     ("audit", "published_version"),
+    ("audit", "quality_scope_log"),  # one row per run: which data each run's checks covered
 }
 # Columns that say when or by which run something happened, not what the data is.
 RUN_COLUMNS = re.compile(r"(^|_)(run_id|seen_at|published_at|run_at|checked_at|ingested_at)$")
