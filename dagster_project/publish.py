@@ -35,7 +35,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.quality.results import failed_error_checks, suites_with_results
-from dagster_project.quality.scope import PUBLISH_LOG_DDL, table_exists
+from dagster_project.quality.scope import table_exists
 from dagster_project.settings import Settings
 
 PUBLISHED_SCHEMAS = ("core", "marts", "audit")
@@ -43,6 +43,17 @@ STORAGE_VERSION = "v1.5.0"
 NEW_FILE_PREFIX = "jornadas.duckdb.new-"
 PREVIOUS_TMP_PREFIX = "jornadas.previous.duckdb.tmp-"
 ROLLBACK_TMP_PREFIX = "jornadas.duckdb.rollback-"
+
+PUBLISH_LOG_DDL = """
+create schema if not exists audit;
+create table if not exists audit.publish_log (
+    run_id varchar not null,
+    published_at timestamptz not null,
+    published_file varchar not null,
+    tables_copied bigint not null,
+    action varchar not null
+);
+"""
 
 # A hook called at each stage boundary; tests use it to kill a publish at a known point.
 StageHook = Callable[[str], None]

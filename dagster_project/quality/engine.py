@@ -348,6 +348,45 @@ def _profile_config(item: ProfiledExpectation, frame: pd.DataFrame) -> tuple[str
     }
 
 
+def _expectation_outcome(
+    suite: Suite,
+    expectation: Expectation,
+    measure: _SuiteMeasure,
+    *,
+    passed: bool,
+    observed_value: Any,
+    unexpected_count: int | None,
+    element_count: int | None,
+    details: dict[str, Any],
+    offending_rows: list[dict[str, Any]],
+) -> CheckOutcome:
+    """An expectation's outcome; `details` follow its kwargs (those of kwargs_sql left out)."""
+    return CheckOutcome(
+        suite=suite.name,
+        check_name=f"{suite.name}.{expectation.name}",
+        asset=suite.asset_label,
+        layer=suite.layer,
+        check_kind="expectation",
+        expectation_type=expectation.type,
+        severity=expectation.severity,
+        passed=passed,
+        observed_value=observed_value,
+        unexpected_count=unexpected_count,
+        element_count=element_count,
+        description=expectation.description,
+        details={
+            "kwargs": {
+                k: v
+                for k, v in measure.kwargs[expectation.name].items()
+                if k not in expectation.kwargs_sql
+            },
+            "kwargs_sql": expectation.kwargs_sql,
+            **details,
+        },
+        offending_rows=offending_rows,
+    )
+
+
 def _profile_outcomes(
     suite: Suite, measure: _SuiteMeasure, gx_results: list
 ) -> dict[str, CheckOutcome]:
@@ -376,26 +415,15 @@ def _profile_outcomes(
             else []
         )
         kind, profile_kwargs = configs[expectation.name]
-        outcomes[expectation.name] = CheckOutcome(
-            suite=suite.name,
-            check_name=f"{suite.name}.{expectation.name}",
-            asset=suite.asset_label,
-            layer=suite.layer,
-            check_kind="expectation",
-            expectation_type=expectation.type,
-            severity=expectation.severity,
+        outcomes[expectation.name] = _expectation_outcome(
+            suite,
+            expectation,
+            measure,
             passed=bool(result.success),
             observed_value=f"{unexpected} unexpected of {measure.batch_rows}",
             unexpected_count=unexpected,
             element_count=measure.batch_rows,
-            description=expectation.description,
             details={
-                "kwargs": {
-                    k: v
-                    for k, v in measure.kwargs[expectation.name].items()
-                    if k not in expectation.kwargs_sql
-                },
-                "kwargs_sql": expectation.kwargs_sql,
                 "unexpected_percent": 100.0 * unexpected / considered if considered else None,
                 "partial_unexpected_list": json.loads(json.dumps(values, default=str)),
                 "validated_by_gx": {
@@ -434,26 +462,15 @@ def _row_level_outcomes(
         observed = summary.get("observed_value")
         if observed is None and unexpected is not None:
             observed = f"{unexpected} unexpected of {summary.get('element_count')}"
-        outcomes[expectation.name] = CheckOutcome(
-            suite=suite.name,
-            check_name=f"{suite.name}.{expectation.name}",
-            asset=suite.asset_label,
-            layer=suite.layer,
-            check_kind="expectation",
-            expectation_type=expectation.type,
-            severity=expectation.severity,
+        outcomes[expectation.name] = _expectation_outcome(
+            suite,
+            expectation,
+            measure,
             passed=bool(result.success),
             observed_value=observed,
             unexpected_count=unexpected,
             element_count=summary.get("element_count", len(batch)),
-            description=expectation.description,
             details={
-                "kwargs": {
-                    k: v
-                    for k, v in measure.kwargs[expectation.name].items()
-                    if k not in expectation.kwargs_sql
-                },
-                "kwargs_sql": expectation.kwargs_sql,
                 "unexpected_percent": summary.get("unexpected_percent"),
                 "partial_unexpected_list": summary.get("partial_unexpected_list"),
                 "validated_by_gx": {"on": "the batch, row level (projected columns)"},

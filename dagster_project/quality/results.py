@@ -11,6 +11,8 @@ from typing import Any
 
 import duckdb
 
+from dagster_project.quality.scope import table_exists
+
 QUALITY_RESULTS_DDL = """
 create schema if not exists audit;
 create table if not exists audit.quality_results (
@@ -100,11 +102,7 @@ def append_results(
 
 def failed_error_checks(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, str]]:
     """(check_name, observed_value) of this run's failed ERROR checks; empty when none."""
-    found = con.execute(
-        "select count(*) from duckdb_tables() "
-        "where schema_name = 'audit' and table_name = 'quality_results'"
-    ).fetchone()
-    if not found or not found[0]:
+    if not table_exists(con, "audit", "quality_results"):
         return []
     return con.execute(
         "select check_name, observed_value from audit.quality_results "
@@ -114,11 +112,7 @@ def failed_error_checks(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tup
 
 
 def suites_with_results(con: duckdb.DuckDBPyConnection, run_id: str) -> set[str]:
-    found = con.execute(
-        "select count(*) from duckdb_tables() "
-        "where schema_name = 'audit' and table_name = 'quality_results'"
-    ).fetchone()
-    if not found or not found[0]:
+    if not table_exists(con, "audit", "quality_results"):
         return set()
     rows = con.execute(
         "select distinct suite from audit.quality_results where run_id = ?", [run_id]
@@ -129,11 +123,7 @@ def suites_with_results(con: duckdb.DuckDBPyConnection, run_id: str) -> set[str]
 def describe_failures(con: duckdb.DuckDBPyConnection, run_id: str, *, limit: int = 5) -> str:
     """Plain-text account of this run's failed ERROR checks and a few offending rows each,
     for the CLI's exit message. Empty when nothing blocking failed."""
-    found = con.execute(
-        "select count(*) from duckdb_tables() "
-        "where schema_name = 'audit' and table_name = 'quality_results'"
-    ).fetchone()
-    if not found or not found[0]:
+    if not table_exists(con, "audit", "quality_results"):
         return ""
     rows = con.execute(
         "select check_name, asset, observed_value, description, details "

@@ -23,30 +23,11 @@ import duckdb
 
 from dagster_project.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 
-PUBLISH_LOG_DDL = """
-create schema if not exists audit;
-create table if not exists audit.publish_log (
-    run_id varchar not null,
-    published_at timestamptz not null,
-    published_file varchar not null,
-    tables_copied bigint not null,
-    action varchar not null
-);
-"""
-
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     found = con.execute(
         "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
         [schema, table],
-    ).fetchone()
-    return bool(found and found[0])
-
-
-def relation_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, name],
     ).fetchone()
     return bool(found and found[0])
 

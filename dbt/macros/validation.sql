@@ -41,6 +41,332 @@
     {%- endfor %}
 {%- endmacro %}
 
+{#- Every failed check of contract lines, goals and unit reports alike: one row per (line, failed
+    check), with the reason code of docs/ARCHITECTURE.md, the column at fault, what was delivered
+    and plain words.
+    `lines` carries file_hash, line_no, report_id, unit_id, jornada_id, activity, specialty,
+    submitted_at_text, submitted_at and the count as `<quantity>_text` and `<quantity>_number`
+    (quantity: 'quantity' or 'target'; whole_hint and zero_hint end its messages). `dated`
+    lines also carry service_date_text and service_date: the date is checked, and is part of
+    what makes a line a repeat within its report (`report_name` in the message). -#}
+{% macro line_checks(lines, quantity, whole_hint, zero_hint, report_name, dated) -%}
+{%- set line_key = ['lines.report_id'] -%}
+{%- if dated -%}
+    {%- do line_key.append(
+        'coalesce(cast(lines.service_date as ' ~ dbt.type_string() ~ '), lines.service_date_text)'
+    ) -%}
+{%- endif -%}
+{%- do line_key.extend(['lines.activity', 'lines.specialty']) -%}
+{%- set required = [
+    {'name': 'unit_id', 'expression': 'unit_id'},
+    {'name': 'jornada_id', 'expression': 'jornada_id'},
+] -%}
+{%- if dated -%}
+    {%- do required.append({'name': 'service_date', 'expression': 'service_date_text'}) -%}
+{%- endif -%}
+{%- do required.extend([
+    {'name': 'activity', 'expression': 'activity'},
+    {'name': quantity, 'expression': quantity ~ '_text'},
+    {'name': 'submitted_at', 'expression': 'submitted_at_text'},
+]) -%}
+with lines as (
+    select * from {{ lines }}
+),
+
+units as (
+    select unit_id from {{ ref('units') }}
+),
+
+calendar as (
+    select
+        jornada_id,
+        start_date,
+        end_date
+    from {{ ref('int_jornada_calendar') }}
+),
+
+activities as (
+    select
+        activity,
+        cast(requires_specialty as boolean) as requires_specialty
+    from {{ ref('activities') }}
+),
+
+specialties as (
+    select specialty from {{ ref('specialties') }}
+),
+
+checked_lines as (
+    select
+        lines.*,
+        units.unit_id is not null as is_known_unit,
+        calendar.jornada_id is not null as is_known_jornada,
+        calendar.start_date as jornada_start_date,
+        calendar.end_date as jornada_end_date,
+        activities.activity is not null as is_known_activity,
+        activities.requires_specialty,
+        specialties.specialty is not null as is_known_specialty,
+        {%- if dated %}
+        coalesce(
+            {{ matches_pattern('lines.service_date_text', iso_date_pattern()) }}
+            and lines.service_date is not null,
+            false
+        ) as is_valid_date,
+        {%- endif %}
+        coalesce(
+            {{ matches_pattern('lines.' ~ quantity ~ '_text', number_pattern()) }}
+            and lines.{{ quantity }}_number is not null
+            -- beyond any real count, and beyond what a bigint (the facts' type) holds
+            and abs(lines.{{ quantity }}_number) < 1e12,
+            false
+        ) as is_number,
+        coalesce(
+            {{ matches_pattern('lines.submitted_at_text', iso_timestamp_with_offset_pattern()) }}
+            and lines.submitted_at is not null,
+            false
+        ) as is_valid_timestamp,
+        row_number() over (
+            partition by {{ line_key | join(', ') }}
+            order by lines.line_no
+        ) as occurrence_no,
+        min(lines.line_no) over (
+            partition by {{ line_key | join(', ') }}
+        ) as first_occurrence_line_no
+    from lines
+    left join units on lines.unit_id = units.unit_id
+    left join calendar on lines.jornada_id = calendar.jornada_id
+    left join activities on lines.activity = activities.activity
+    left join specialties on lines.specialty = specialties.specialty
+),
+
+failed_checks as (
+    {{ missing_value_checks('checked_lines', required) }}
+
+    union all
+
+    {{ failed_check(
+        'checked_lines', 'unknown_unit', 'unit_id', 'unit_id',
+        'unit_id is not null and not is_known_unit',
+        "'The unit ' || unit_id || ' is not in the IMSS units catalog; check the unit key (CLUES).'"
+    ) }}
+
+    union all
+
+    {{ failed_check(
+        'checked_lines', 'unknown_jornada', 'jornada_id', 'jornada_id',
+        'jornada_id is not null and not is_known_jornada',
+        "'The national day ' || jornada_id || ' is not in the calendar; write it as year-number, e.g. 2021-14.'"
+    ) }}
+
+    union all
+
+    {{ failed_check(
+        'checked_lines', 'unknown_activity', 'activity', 'activity',
+        'activity is not null and not is_known_activity',
+        "'The activity ' || activity || ' is not one of the activity codes.'"
+    ) }}
+
+    union all
+
+    {{ failed_check(
+        'checked_lines', 'unknown_specialty', 'specialty', 'specialty',
+        'specialty is not null and not is_known_specialty',
+        "'The specialty ' || specialty || ' is not one of the specialty codes.'"
+    ) }}
+
+    union all
+
+    {{ failed_check(
+        'checked_lines', 'specialty_not_allowed', 'specialty', 'specialty',
+        'specialty is not null and is_known_activity and not requires_specialty',
+        "'The activity ' || activity || ' takes no specialty, but ' || specialty || ' was given; leave the specialty empty.'"
+    ) }}
+
+    union all
+
+    {{ failed_check(
+        'checked_lines', 'specialty_required', 'specialty', 'specialty',
+        'specialty is null and is_known_activity and requires_specialty',
+        "'The activity ' || activity || ' needs a specialty (for example general_surgery), but none was given.'"
+    ) }}
+    {%- if dated %}
+
+    union all
+
+    {{ failed_check(
+        'checked_lines', 'invalid_date', 'service_date', 'service_date_text',
+        'service_date_text is not null and not is_valid_date',
+        "'The service date ' || service_date_text || ' is not a real date written as YYYY-MM-DD.'"
+    ) }}
+
+    union all
+
+    {{ failed_check(
+        'checked_lines', 'date_outside_jornada', 'service_date', 'service_date_text',
+        'is_valid_date and is_known_jornada and (service_date < jornada_start_date or service_date > jornada_end_date)',
+        "'The service date ' || service_date_text || ' is outside the national day ' || jornada_id || ', which ran from '"
+        ~ " || cast(jornada_start_date as " ~ dbt.type_string() ~ ") || ' to '"
+        ~ " || cast(jornada_end_date as " ~ dbt.type_string() ~ ") || '.'"
+    ) }}
+    {%- endif %}
+
+    union all
+
+    {{ failed_check(
+        'checked_lines', 'invalid_quantity', quantity, quantity ~ '_text',
+        quantity ~ '_text is not null and not is_number',
+        "'The " ~ quantity ~ " ' || " ~ quantity ~ "_text || case when abs(" ~ quantity ~ "_number) >= 1e12"
+        ~ " then ' is too large to be a count.' else ' is not a number.' end"
+    ) }}
+
+    union all
+
+    {{ failed_check(
+        'checked_lines', 'fractional_quantity', quantity, quantity ~ '_text',
+        'is_number and ' ~ quantity ~ '_number <> floor(' ~ quantity ~ '_number)',
+        "'The " ~ quantity ~ " ' || " ~ quantity ~ "_text || ' is not a whole number; " ~ whole_hint ~ ".'"
+    ) }}
+
+    union all
+
+    {{ failed_check(
+        'checked_lines', 'negative_quantity', quantity, quantity ~ '_text',
+        'is_number and ' ~ quantity ~ '_number < 0',
+        "'The " ~ quantity ~ " ' || " ~ quantity ~ "_text || ' is negative; " ~ zero_hint ~ ".'"
+    ) }}
+
+    union all
+
+    {{ failed_check(
+        'checked_lines', 'invalid_timestamp', 'submitted_at', 'submitted_at_text',
+        'submitted_at_text is not null and not is_valid_timestamp',
+        "'The submission time ' || submitted_at_text || ' is not an ISO 8601 time with its UTC offset, e.g. 2021-12-20T10:00:00-06:00.'"
+    ) }}
+
+    union all
+
+    {{ failed_check(
+        'checked_lines', 'duplicate_line', 'activity', 'activity',
+        'occurrence_no > 1 and activity is not null',
+        "'This line repeats the " ~ ('date, ' if dated else '') ~ "activity and specialty of line ' || "
+        ~ "cast(first_occurrence_line_no as " ~ dbt.type_string() ~ ") || ' of the same " ~ report_name
+        ~ "; send each combination once.'"
+    ) }}
+)
+
+select
+    file_hash,
+    line_no,
+    report_id,
+    unit_id,
+    jornada_id,
+    column_name,
+    reason_code,
+    value_delivered,
+    reason
+from failed_checks
+{%- endmacro %}
+
+{#- One row per report (a version of what one unit did or planned for one jornada, as delivered
+    in one file), with its size, its invalid lines and a fingerprint of its content: the input
+    of report_verdicts. `lines` and `line_checks` are as line_checks takes and gives them
+    (quantity, dated alike); `numbered` lines carry report_no, the report's position in its
+    file (JSON), which is part of the report's key; the other reports get a null report_no. -#}
+{% macro report_rows(lines, line_checks, quantity, dated, numbered) -%}
+{%- set key = ['report_id', 'file_hash'] -%}
+{%- if numbered -%}
+    {%- do key.append('report_no') -%}
+{%- endif -%}
+{%- do key.extend(['unit_id', 'jornada_id', 'submitted_at_text']) -%}
+{%- set line_content = [
+    "coalesce(activity, '')",
+    "coalesce(specialty, '')",
+    "coalesce(cast(" ~ quantity ~ "_number as " ~ dbt.type_string() ~ "), " ~ quantity ~ "_text, '')",
+] -%}
+{%- set line_order = ['activity', 'specialty', quantity ~ '_text'] -%}
+{%- if dated -%}
+    {%- set service_date = "coalesce(cast(service_date as " ~ dbt.type_string() ~ "), service_date_text, '')" -%}
+    {%- do line_content.insert(0, service_date) -%}
+    {%- do line_order.insert(0, service_date) -%}
+{%- endif -%}
+with lines as (
+    select * from {{ lines }}
+),
+
+line_checks as (
+    select * from {{ line_checks }}
+),
+
+files as (
+    select
+        file_hash,
+        first_seen_at
+    from {{ ref('stg_files') }}
+),
+
+invalid_lines as (
+    select
+        report_id,
+        count(distinct line_no) as n_invalid_lines
+    from line_checks
+    group by report_id
+),
+
+reason_codes as (
+    select
+        report_id,
+        {{ dbt.listagg('reason_code', "', '", 'order by reason_code') }} as invalid_reason_codes
+    from (
+        select distinct
+            report_id,
+            reason_code
+        from line_checks
+    ) as distinct_codes
+    group by report_id
+),
+
+reports as (
+    select
+        {{ key | join(',\n        ') }},
+        min(submitted_at) as submitted_at,
+        count(*) as n_lines,
+        -- Same unit, jornada, instant and lines (in any order) = same content.
+        {{ dbt.hash(
+            "coalesce(unit_id, '') || '|' || coalesce(jornada_id, '') || '|'"
+            ~ " || coalesce(cast(min(submitted_at) as " ~ dbt.type_string() ~ "), submitted_at_text, '') || '|'"
+            ~ " || " ~ dbt.listagg(
+                line_content | join(" || '/' || "),
+                "';'",
+                "order by " ~ line_order | join(', ')
+            )
+        ) }} as content_fingerprint
+    from lines
+    group by {{ key | join(', ') }}
+)
+
+select
+    reports.report_id,
+    reports.file_hash,
+    {% if numbered -%}
+        reports.report_no,
+    {%- else -%}
+        cast(null as bigint) as report_no,
+    {%- endif %}
+    reports.unit_id,
+    reports.jornada_id,
+    reports.submitted_at_text,
+    reports.submitted_at,
+    files.first_seen_at,
+    reports.n_lines,
+    coalesce(invalid_lines.n_invalid_lines, 0) as n_invalid_lines,
+    reason_codes.invalid_reason_codes,
+    reports.content_fingerprint
+from reports
+left join files on reports.file_hash = files.file_hash
+left join invalid_lines on reports.report_id = invalid_lines.report_id
+left join reason_codes on reports.report_id = reason_codes.report_id
+{%- endmacro %}
+
 {#- Verdict of every report version, per the raw contract (docs/ARCHITECTURE.md):
       rejected   - any invalid line;
       conflict   - a valid report whose (unit, jornada, submitted_at) is shared by a valid

@@ -24,18 +24,10 @@ files as (
     from {{ ref('stg_files') }}
 ),
 
+-- Named and routed to an OOAD, so that the weekly report can send the request to resubmit to
+-- the right OOAD (macro delivered_units).
 units as (
-    select
-        unit_id,
-        unit_name,
-        reporting_group_id
-    from {{ ref('dim_units') }}
-),
-
--- A unit key not in the catalog still names its OOAD by its CLUES prefix (one-OOAD states),
--- so the weekly report can still send the request to resubmit to the right OOAD.
-ooad_prefixes as (
-    select ooad_id from {{ ref('ooad') }}
+    {{ delivered_units('verdicts') }}
 ),
 
 conflicting_files as (
@@ -61,7 +53,7 @@ select
     verdicts.report_id,
     verdicts.unit_id,
     units.unit_name,
-    coalesce(units.reporting_group_id, ooad_prefixes.ooad_id) as ooad_id,
+    units.ooad_id,
     verdicts.jornada_id,
     verdicts.submitted_at_text,
     -- an invalid submission time has no instant (it was not ISO 8601 with an offset)
@@ -91,8 +83,4 @@ select
 from verdicts
 left join files on verdicts.file_hash = files.file_hash
 left join units on verdicts.unit_id = units.unit_id
-left join ooad_prefixes
-    on
-        units.unit_id is null
-        and substring(verdicts.unit_id, 1, 2) = ooad_prefixes.ooad_id
 left join conflicting_files on verdicts.report_id = conflicting_files.report_id

@@ -22,17 +22,9 @@ files as (
     from {{ ref('stg_files') }}
 ),
 
+-- Named and routed to an OOAD (macro delivered_units).
 units as (
-    select
-        unit_id,
-        unit_name,
-        reporting_group_id
-    from {{ ref('dim_units') }}
-),
-
--- A unit key not in the catalog still names its OOAD by its CLUES prefix (one-OOAD states).
-ooad_prefixes as (
-    select ooad_id from {{ ref('ooad') }}
+    {{ delivered_units('line_checks') }}
 )
 
 select
@@ -46,7 +38,7 @@ select
     line_checks.value_delivered,
     line_checks.unit_id,
     units.unit_name,
-    coalesce(units.reporting_group_id, ooad_prefixes.ooad_id) as ooad_id,
+    units.ooad_id,
     line_checks.jornada_id,
     line_checks.report_id,
     -- The contract's plain names (interface.md: file, line, column, reason), for analysts
@@ -57,7 +49,3 @@ select
 from line_checks
 left join files on line_checks.file_hash = files.file_hash
 left join units on line_checks.unit_id = units.unit_id
-left join ooad_prefixes
-    on
-        units.unit_id is null
-        and substring(line_checks.unit_id, 1, 2) = ooad_prefixes.ooad_id
