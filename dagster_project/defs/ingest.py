@@ -16,6 +16,7 @@ import duckdb
 from pydantic import Field
 
 from dagster_project.ingest import GOAL, UNIT_REPORT, IngestSummary, ingest_kind
+from dagster_project.quality.engine import start_gx_import
 from dagster_project.settings import get_settings
 
 
@@ -39,6 +40,9 @@ def _run_ingest(context: dg.AssetExecutionContext, config: IngestConfig, kind: s
         raise dg.Failure("reingest needs a jornada_id, e.g. '2021-14'")
     if config.jornada_id and not config.reingest:
         raise dg.Failure("jornada_id is only used to re-ingest a day: set reingest: true")
+    # The quality checks after ingest need Great Expectations, whose import takes seconds:
+    # start it now, in the background, so that it overlaps the reading of files.
+    start_gx_import()
     settings = get_settings()
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.build_db))

@@ -18,3 +18,43 @@
     from {{ ref('int_unit_reports') }}
     where file_hash in ({{ unit_report_batch_files() }})
 {%- endmacro %}
+
+{#- dbt calls this for every generic data test to choose the rows it tests. Tests of the two
+    line-level tables that grow with every delivery (int_unit_report_lines and fct_activities)
+    look at what this build changed: the lines of its batch of files, and the facts of the
+    (unit, jornada) pairs the batch touches - a duplicate fact can only be within one pair. When
+    the batch is empty (`dbt test` after a complete build) they test the whole table, and on a
+    full build the batch is every file. The rest is dbt's default: the test's `where` config. -#}
+{% macro get_where_subquery(relation) -%}
+    {%- if not execute -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+    {%- set conditions = [] -%}
+    {%- if config.get('where') -%}
+        {%- do conditions.append('(' ~ config.get('where') ~ ')') -%}
+    {%- endif -%}
+    {%- set batch = _model_relation('int_unit_report_batch') -%}
+    {%- set whole_table_when_no_batch = 'not exists (select 1 from ' ~ batch ~ ')' -%}
+    {%- if relation.identifier == 'int_unit_report_lines' -%}
+        {%- do conditions.append(
+            '(file_hash in (select file_hash from ' ~ batch ~ ') or ' ~ whole_table_when_no_batch ~ ')'
+        ) -%}
+    {%- elif relation.identifier == 'fct_activities' -%}
+        {%- do conditions.append(
+            '((unit_id, jornada_id) in (select distinct reports.unit_id, reports.jornada_id from '
+            ~ _model_relation('int_unit_reports') ~ ' as reports where reports.file_hash in '
+            ~ '(select file_hash from ' ~ batch ~ ')) or ' ~ whole_table_when_no_batch ~ ')'
+        ) -%}
+    {%- endif -%}
+    {%- if conditions -%}
+        {%- do return('(select * from ' ~ relation ~ ' where ' ~ conditions | join(' and ') ~ ') dbt_subquery') -%}
+    {%- endif -%}
+    {%- do return(relation) -%}
+{%- endmacro %}
+
+{#- A model of this project by name, without ref(): a test's dependencies are fixed when dbt
+    parses it, and these relations are only read, never built, by the test. -#}
+{% macro _model_relation(name) -%}
+    {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ name] -%}
+    {%- do return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) -%}
+{%- endmacro %}
