@@ -19,6 +19,11 @@ RAW_DIR_ENV = "JORNADAS_RAW_DIR"
 HOME_ENV = "JORNADAS_HOME"
 # The one variable that names the build database for Dagster and dbt's profiles.yml alike.
 BUILD_DB_ENV = "JORNADAS_BUILD_DB"
+# DuckDB's own memory in every writer of the build database (ingest, dbt, checks): beyond it
+# DuckDB spills to disk, so a refresh's peak memory does not grow with the data (DuckDB's
+# default is 80 % of RAM). dbt's profiles.yml reads the same variable, with the same default.
+DUCKDB_MEMORY_LIMIT_ENV = "JORNADAS_DUCKDB_MEMORY_LIMIT"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "1536MB"
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,11 @@ def get_settings() -> Settings:
     raw = os.environ.get(RAW_DIR_ENV) or str(PROJECT_ROOT / "raw")
     home = os.environ.get(HOME_ENV) or str(PROJECT_ROOT / "warehouse")
     return Settings(raw_dir=Path(raw).resolve(), home=Path(home).resolve())
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory_limit for the build database's writers, e.g. '1536MB'."""
+    return os.environ.get(DUCKDB_MEMORY_LIMIT_ENV) or DEFAULT_DUCKDB_MEMORY_LIMIT
 
 
 def export_environment(settings: Settings) -> None:

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from dagster_project.ingest import GOAL, UNIT_REPORT, IngestSummary, ingest_kind
 from dagster_project.quality.engine import start_gx_import
-from dagster_project.settings import get_settings
+from dagster_project.settings import duckdb_memory_limit, get_settings
 
 
 class IngestConfig(dg.Config):
@@ -47,6 +47,7 @@ def _run_ingest(context: dg.AssetExecutionContext, config: IngestConfig, kind: s
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.build_db))
     try:
+        con.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
         summary = ingest_kind(
             con,
             settings.raw_dir,

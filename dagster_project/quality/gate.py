@@ -10,10 +10,7 @@ from dagster_project.quality.data_docs import render_data_docs, save_validation_
 from dagster_project.quality.engine import SuiteRun, run_suites
 from dagster_project.quality.results import append_results
 from dagster_project.quality.suites import Suite
-
-# DuckDB's own memory for the checks' aggregates (uniqueness keys, medians): beyond it DuckDB
-# spills to disk, so the checks' peak memory does not grow with the batch (default: 80 % RAM).
-QUALITY_MEMORY_LIMIT = "1536MB"
+from dagster_project.settings import duckdb_memory_limit
 
 
 def run_quality_gates(
@@ -25,7 +22,8 @@ def run_quality_gates(
     con = duckdb.connect(str(build_db))
     [(memory_limit,)] = con.execute("select current_setting('memory_limit')").fetchall()
     try:
-        con.execute(f"set memory_limit = '{QUALITY_MEMORY_LIMIT}'")
+        # The checks' aggregates (uniqueness keys, medians) spill beyond it.
+        con.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
         suite_runs = run_suites(con, suites, run_id)
         append_results(con, run_id, [item for run in suite_runs for item in run.outcomes])
         for suite_run in suite_runs:

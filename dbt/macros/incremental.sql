@@ -19,10 +19,28 @@
     where file_hash in ({{ unit_report_batch_files() }})
 {%- endmacro %}
 
-{#- dbt calls this for every generic data test to choose the rows it tests. Tests of the two
-    line-level tables that grow with every delivery (int_unit_report_lines and fct_activities)
-    look at what this build changed: the lines of its batch of files, and the facts of the
-    (unit, jornada) pairs the batch touches - a duplicate fact can only be within one pair. When
+{# True for the rows (with unit_id and jornada_id) of a pair the batch touches. #}
+{% macro in_unit_report_batch_pairs() -%}
+    (unit_id, jornada_id) in (
+        select
+            pairs.unit_id,
+            pairs.jornada_id
+        from ({{ unit_report_batch_pairs() }}) as pairs
+    )
+{%- endmacro %}
+
+{# Pre-hook of the models rebuilt per pair: on an incremental build, delete the batch's pairs. #}
+{% macro delete_unit_report_batch_pairs() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ in_unit_report_batch_pairs() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- dbt calls this for every generic data test to choose the rows it tests. Tests of the tables
+    that grow with every delivery look at what this build changed: the lines of its batch of
+    files (int_unit_report_lines), and the rows of the (unit, jornada)
+    pairs the batch touches (fct_activities, unit_activity: their keys include the unit and
+    the day or jornada, so a duplicate can only be within one pair). When
     the batch is empty (`dbt test` after a complete build) they test the whole table, and on a
     full build the batch is every file. The rest is dbt's default: the test's `where` config. -#}
 {% macro get_where_subquery(relation) -%}
@@ -39,7 +57,7 @@
         {%- do conditions.append(
             '(file_hash in (select file_hash from ' ~ batch ~ ') or ' ~ whole_table_when_no_batch ~ ')'
         ) -%}
-    {%- elif relation.identifier == 'fct_activities' -%}
+    {%- elif relation.identifier in ('fct_activities', 'unit_activity') -%}
         {%- do conditions.append(
             '((unit_id, jornada_id) in (select distinct reports.unit_id, reports.jornada_id from '
             ~ _model_relation('int_unit_reports') ~ ' as reports where reports.file_hash in '

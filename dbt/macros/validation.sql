@@ -50,13 +50,16 @@
     lines also carry service_date_text and service_date: the date is checked, and is part of
     what makes a line a repeat within its report (`report_name` in the message). -#}
 {% macro line_checks(lines, quantity, whole_hint, zero_hint, report_name, dated) -%}
-{%- set line_key = ['lines.report_id'] -%}
+{#- What makes a line a repeat within its report, besides the report: (name, expression over
+    the line aliased `lines`). -#}
+{%- set line_key = [] -%}
 {%- if dated -%}
-    {%- do line_key.append(
-        'coalesce(cast(lines.service_date as ' ~ dbt.type_string() ~ '), lines.service_date_text)'
-    ) -%}
+    {%- do line_key.append((
+        'service_date_key',
+        'coalesce(cast(lines.service_date as ' ~ dbt.type_string() ~ '), lines.service_date_text)',
+    )) -%}
 {%- endif -%}
-{%- do line_key.extend(['lines.activity', 'lines.specialty']) -%}
+{%- do line_key.extend([('activity', 'lines.activity'), ('specialty', 'lines.specialty')]) -%}
 {%- set required = [
     {'name': 'unit_id', 'expression': 'unit_id'},
     {'name': 'jornada_id', 'expression': 'jornada_id'},
@@ -96,6 +99,24 @@ specialties as (
     select specialty from {{ ref('specialties') }}
 ),
 
+-- The keys shared by more than one line of a report, with the first of those lines: a hash
+-- aggregate, where a window over every line was the heaviest step of the whole build.
+repeated_lines as (
+    select
+        lines.report_id,
+        {%- for name, expression in line_key %}
+        {{ expression }} as {{ name }},
+        {%- endfor %}
+        min(lines.line_no) as first_occurrence_line_no
+    from lines
+    group by
+        lines.report_id
+        {%- for name, expression in line_key %},
+        {{ expression }}
+        {%- endfor %}
+    having count(*) > 1
+),
+
 checked_lines as (
     select
         lines.*,
@@ -125,14 +146,15 @@ checked_lines as (
             and lines.submitted_at is not null,
             false
         ) as is_valid_timestamp,
-        row_number() over (
-            partition by {{ line_key | join(', ') }}
-            order by lines.line_no
-        ) as occurrence_no,
-        min(lines.line_no) over (
-            partition by {{ line_key | join(', ') }}
-        ) as first_occurrence_line_no
+        coalesce(lines.line_no > repeated.first_occurrence_line_no, false) as is_repeated_line,
+        repeated.first_occurrence_line_no
     from lines
+    left join repeated_lines as repeated
+        on
+            lines.report_id = repeated.report_id
+            {%- for name, expression in line_key %}
+            and {{ expression }} is not distinct from repeated.{{ name }}
+            {%- endfor %}
     left join units on lines.unit_id = units.unit_id
     left join calendar on lines.jornada_id = calendar.jornada_id
     left join activities on lines.activity = activities.activity
@@ -247,7 +269,7 @@ failed_checks as (
 
     {{ failed_check(
         'checked_lines', 'duplicate_line', 'activity', 'activity',
-        'occurrence_no > 1 and activity is not null',
+        'is_repeated_line and activity is not null',
         "'This line repeats the " ~ ('date, ' if dated else '') ~ "activity and specialty of line ' || "
         ~ "cast(first_occurrence_line_no as " ~ dbt.type_string() ~ ") || ' of the same " ~ report_name
         ~ "; send each combination once.'"

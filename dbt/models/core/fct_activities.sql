@@ -6,9 +6,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where (unit_id, jornada_id) in ("
-        ~ "select pairs.unit_id, pairs.jornada_id from ({{ unit_report_batch_pairs() }}) as pairs"
-        ~ "){% endif %}",
+    pre_hook="{{ delete_unit_report_batch_pairs() }}",
 ) }}
 
 with in_force_reports as (
@@ -19,12 +17,7 @@ with in_force_reports as (
     where
         verdict = 'in_force'
     {% if is_incremental() -%}
-            and (unit_id, jornada_id) in (
-                select
-                    pairs.unit_id,
-                    pairs.jornada_id
-                from ({{ unit_report_batch_pairs() }}) as pairs
-            )
+            and {{ in_unit_report_batch_pairs() }}
         {%- endif %}
 ),
 

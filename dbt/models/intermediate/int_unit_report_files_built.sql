@@ -1,6 +1,8 @@
 -- The unit-report files whose lines, checks, reports, verdicts and facts are built: written
--- after fct_activities, so a file is marked only once everything downstream of it is in place.
+-- after fct_activities and marts.unit_activity, so a file is marked only once every
+-- incremental model downstream of it is in place.
 -- depends_on: {{ ref('fct_activities') }}
+-- depends_on: {{ ref('unit_activity') }}
 -- depends_on: {{ ref('int_unit_report_verdicts') }}
 {{ config(
     materialized='incremental',

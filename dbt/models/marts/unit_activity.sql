@@ -1,6 +1,21 @@
 -- What each unit did in each jornada, per activity and specialty (report versions in force).
+-- Incremental like fct_activities: the rows of every (unit, jornada) pair the build's batch of
+-- files touches are deleted and aggregated again (macros/incremental.sql); it is the one mart
+-- that grows with units × jornadas, so rebuilding it whole made most of a weekly build.
+-- depends_on: {{ ref('int_unit_report_batch') }}
+-- depends_on: {{ ref('int_unit_reports') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_unit_report_batch_pairs() }}",
+) }}
+
 with activities as (
     select * from {{ ref('fct_activities') }}
+    {% if is_incremental() -%}
+        where {{ in_unit_report_batch_pairs() }}
+    {%- endif %}
 ),
 
 units as (
