@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from bench.plain_duckdb import run_plain
+from dagster_project.raw_schema import UNIT_REPORT_COLUMNS
 
 CORRECTION_OFFSET = "-06:00"  # America/Mexico_City in 2021-2022 (no DST since late 2022)
 
@@ -131,17 +132,7 @@ def write_corrections(plain_db: Path, out_file: Path, count: int) -> int:
     out_file.parent.mkdir(parents=True, exist_ok=True)
     with out_file.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "unit_id",
-                "jornada_id",
-                "service_date",
-                "activity",
-                "specialty",
-                "quantity",
-                "submitted_at",
-            ]
-        )
+        writer.writerow(UNIT_REPORT_COLUMNS)
         for unit, jornada, day, activity, specialty, quantity, submitted, line_no in rows:
             corrected = quantity + 1 if line_no == 1 else quantity  # the unit fixes a count
             resubmitted = submitted + timedelta(days=7)

@@ -19,17 +19,10 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from dagster_project.generator.reports import Report
+from dagster_project.raw_schema import GOAL_COLUMNS, UNIT_REPORT_COLUMNS
 
-REPORT_COLUMNS = (
-    "unit_id",
-    "jornada_id",
-    "service_date",
-    "activity",
-    "specialty",
-    "quantity",
-    "submitted_at",
-)
-GOAL_COLUMNS = ("unit_id", "jornada_id", "activity", "specialty", "target", "submitted_at")
+# The raw contract's columns, in the order the generator writes them.
+REPORT_COLUMNS = UNIT_REPORT_COLUMNS
 FIXED_ZIP_TIME = (2021, 1, 1, 0, 0, 0)
 FIXED_DOC_TIME = "2021-01-01T00:00:00Z"
 
