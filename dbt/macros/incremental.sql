@@ -38,7 +38,7 @@
 
 {#- dbt calls this for every generic data test to choose the rows it tests. Tests of the tables
     that grow with every delivery look at what this build changed: the lines of its batch of
-    files (int_unit_report_lines), and the rows of the (unit, jornada)
+    files (stg_unit_report_lines, int_unit_report_lines), and the rows of the (unit, jornada)
     pairs the batch touches (fct_activities, unit_activity: their keys include the unit and
     the day or jornada, so a duplicate can only be within one pair). When
     the batch is empty (`dbt test` after a complete build) they test the whole table, and on a
@@ -57,6 +57,18 @@
         {%- do conditions.append(
             '(file_hash in (select file_hash from ' ~ batch ~ ') or ' ~ whole_table_when_no_batch ~ ')'
         ) -%}
+    {%- elif relation.identifier == 'stg_unit_report_lines' and not flags.FULL_REFRESH -%}
+        {#- Tested before this build's int_unit_report_batch exists: the same batch, from the
+            files read but not yet marked built by an earlier build. -#}
+        {%- set built = _model_relation('int_unit_report_files_built') -%}
+        {%- if adapter.get_relation(database=built.database, schema=built.schema, identifier=built.identifier) is not none -%}
+            {%- set unbuilt = 'select files.file_hash from ' ~ _model_relation('stg_files') ~ ' as files'
+                ~ " where files.kind = 'unit_report' and files.file_verdict = 'read'"
+                ~ ' and files.file_hash not in (select built.file_hash from ' ~ built ~ ' as built)' -%}
+            {%- do conditions.append(
+                '(file_hash in (' ~ unbuilt ~ ') or not exists (' ~ unbuilt ~ '))'
+            ) -%}
+        {%- endif -%}
     {%- elif relation.identifier in ('fct_activities', 'unit_activity') -%}
         {%- do conditions.append(
             '((unit_id, jornada_id) in (select distinct reports.unit_id, reports.jornada_id from '
