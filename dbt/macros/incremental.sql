@@ -20,13 +20,12 @@
 {%- endmacro %}
 
 {# True for the rows (with unit_id and jornada_id) of a pair the batch touches. #}
+{#- One line, so that it reads (and lints) the same at any indentation of the calling model. -#}
 {% macro in_unit_report_batch_pairs() -%}
-    (unit_id, jornada_id) in (
-        select
-            pairs.unit_id,
-            pairs.jornada_id
-        from ({{ unit_report_batch_pairs() }}) as pairs
-    )
+    {%- set condition -%}
+        (unit_id, jornada_id) in (select pairs.unit_id, pairs.jornada_id from ({{ unit_report_batch_pairs() }}) as pairs)
+    {%- endset -%}
+    {{ condition | replace('\n', ' ') }}
 {%- endmacro %}
 
 {# Pre-hook of the models rebuilt per pair: on an incremental build, delete the batch's pairs. #}

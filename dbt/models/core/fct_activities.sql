@@ -16,9 +16,7 @@ with in_force_reports as (
     from {{ ref('int_unit_report_verdicts') }}
     where
         verdict = 'in_force'
-    {% if is_incremental() -%}
-            and {{ in_unit_report_batch_pairs() }}
-        {%- endif %}
+        and {{ in_unit_report_batch_pairs() if is_incremental() else 'true' }}
 ),
 
 lines as (
