@@ -26,8 +26,10 @@ setup: $(if $(filter $(CURDIR)/.tools/bin/uv,$(UV)),$(CURDIR)/.tools/bin/uv)
 run: setup
 	$(UV) run jornadas refresh --raw $(JORNADAS_RAW_DIR) --home $(JORNADAS_HOME)
 
+# Two workers, each taking whole files (a module's refreshes are shared by its tests): the
+# suite is mostly single-threaded Python, so the second core halves its time.
 test: setup lint
-	$(UV) run pytest
+	$(UV) run pytest -n 2 --dist loadfile
 
 lint: setup
 	$(UV) run ruff check .
