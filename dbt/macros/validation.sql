@@ -28,12 +28,11 @@
     where {{ condition }}
 {%- endmacro %}
 
-{#- `missing_value` for each required column that is empty. -#}
-{% macro missing_value_checks(from_relation, columns) -%}
-    {%- for column in columns %}
+{#- The union of `failed_check` over `checks`, each a dict of its arguments but the relation. -#}
+{% macro failed_checks(from_relation, checks) -%}
+    {%- for check in checks %}
     {{ failed_check(
-        from_relation, 'missing_value', column.name, 'null', column.expression ~ ' is null',
-        "'The column " ~ column.name ~ " is empty, but every line must give it.'"
+        from_relation, check.code, check.column, check.value, check.condition, check.reason
     ) }}
     {%- if not loop.last %}
     union all
@@ -71,6 +70,94 @@
     {'name': 'activity', 'expression': 'activity'},
     {'name': quantity, 'expression': quantity ~ '_text'},
     {'name': 'submitted_at', 'expression': 'submitted_at_text'},
+]) -%}
+{#- The checks, in the order of docs/ARCHITECTURE.md's reason codes: the code, the column at
+    fault, what was delivered, when a line fails it, and the reason in plain words (SQL). -#}
+{%- set checks = [] -%}
+{%- for column in required -%}
+    {%- do checks.append({
+        'code': 'missing_value', 'column': column.name, 'value': 'null',
+        'condition': column.expression ~ ' is null',
+        'reason': "'The column " ~ column.name ~ " is empty, but every line must give it.'",
+    }) -%}
+{%- endfor -%}
+{%- do checks.extend([
+    {
+        'code': 'unknown_unit', 'column': 'unit_id', 'value': 'unit_id',
+        'condition': 'unit_id is not null and not is_known_unit',
+        'reason': "'The unit ' || unit_id || ' is not in the IMSS units catalog; check the unit key (CLUES).'",
+    },
+    {
+        'code': 'unknown_jornada', 'column': 'jornada_id', 'value': 'jornada_id',
+        'condition': 'jornada_id is not null and not is_known_jornada',
+        'reason': "'The national day ' || jornada_id || ' is not in the calendar; write it as year-number, e.g. 2021-14.'",
+    },
+    {
+        'code': 'unknown_activity', 'column': 'activity', 'value': 'activity',
+        'condition': 'activity is not null and not is_known_activity',
+        'reason': "'The activity ' || activity || ' is not one of the activity codes.'",
+    },
+    {
+        'code': 'unknown_specialty', 'column': 'specialty', 'value': 'specialty',
+        'condition': 'specialty is not null and not is_known_specialty',
+        'reason': "'The specialty ' || specialty || ' is not one of the specialty codes.'",
+    },
+    {
+        'code': 'specialty_not_allowed', 'column': 'specialty', 'value': 'specialty',
+        'condition': 'specialty is not null and is_known_activity and not requires_specialty',
+        'reason': "'The activity ' || activity || ' takes no specialty, but ' || specialty || ' was given; leave the specialty empty.'",
+    },
+    {
+        'code': 'specialty_required', 'column': 'specialty', 'value': 'specialty',
+        'condition': 'specialty is null and is_known_activity and requires_specialty',
+        'reason': "'The activity ' || activity || ' needs a specialty (for example general_surgery), but none was given.'",
+    },
+]) -%}
+{%- if dated -%}
+    {%- do checks.extend([
+        {
+            'code': 'invalid_date', 'column': 'service_date', 'value': 'service_date_text',
+            'condition': 'service_date_text is not null and not is_valid_date',
+            'reason': "'The service date ' || service_date_text || ' is not a real date written as YYYY-MM-DD.'",
+        },
+        {
+            'code': 'date_outside_jornada', 'column': 'service_date', 'value': 'service_date_text',
+            'condition': 'is_valid_date and is_known_jornada and (service_date < jornada_start_date or service_date > jornada_end_date)',
+            'reason': "'The service date ' || service_date_text || ' is outside the national day ' || jornada_id || ', which ran from '"
+                ~ " || cast(jornada_start_date as " ~ dbt.type_string() ~ ") || ' to '"
+                ~ " || cast(jornada_end_date as " ~ dbt.type_string() ~ ") || '.'",
+        },
+    ]) -%}
+{%- endif -%}
+{%- do checks.extend([
+    {
+        'code': 'invalid_quantity', 'column': quantity, 'value': quantity ~ '_text',
+        'condition': quantity ~ '_text is not null and not is_number',
+        'reason': "'The " ~ quantity ~ " ' || " ~ quantity ~ "_text || case when abs(" ~ quantity ~ "_number) >= 1e12"
+            ~ " then ' is too large to be a count.' else ' is not a number.' end",
+    },
+    {
+        'code': 'fractional_quantity', 'column': quantity, 'value': quantity ~ '_text',
+        'condition': 'is_number and ' ~ quantity ~ '_number <> floor(' ~ quantity ~ '_number)',
+        'reason': "'The " ~ quantity ~ " ' || " ~ quantity ~ "_text || ' is not a whole number; " ~ whole_hint ~ ".'",
+    },
+    {
+        'code': 'negative_quantity', 'column': quantity, 'value': quantity ~ '_text',
+        'condition': 'is_number and ' ~ quantity ~ '_number < 0',
+        'reason': "'The " ~ quantity ~ " ' || " ~ quantity ~ "_text || ' is negative; " ~ zero_hint ~ ".'",
+    },
+    {
+        'code': 'invalid_timestamp', 'column': 'submitted_at', 'value': 'submitted_at_text',
+        'condition': 'submitted_at_text is not null and not is_valid_timestamp',
+        'reason': "'The submission time ' || submitted_at_text || ' is not an ISO 8601 time with its UTC offset, e.g. 2021-12-20T10:00:00-06:00.'",
+    },
+    {
+        'code': 'duplicate_line', 'column': 'activity', 'value': 'activity',
+        'condition': 'is_repeated_line and activity is not null',
+        'reason': "'This line repeats the " ~ ('date, ' if dated else '') ~ "activity and specialty of line ' || "
+            ~ "cast(first_occurrence_line_no as " ~ dbt.type_string() ~ ") || ' of the same " ~ report_name
+            ~ "; send each combination once.'",
+    },
 ]) -%}
 with lines as (
     select * from {{ lines }}
@@ -162,118 +249,7 @@ checked_lines as (
 ),
 
 failed_checks as (
-    {{ missing_value_checks('checked_lines', required) }}
-
-    union all
-
-    {{ failed_check(
-        'checked_lines', 'unknown_unit', 'unit_id', 'unit_id',
-        'unit_id is not null and not is_known_unit',
-        "'The unit ' || unit_id || ' is not in the IMSS units catalog; check the unit key (CLUES).'"
-    ) }}
-
-    union all
-
-    {{ failed_check(
-        'checked_lines', 'unknown_jornada', 'jornada_id', 'jornada_id',
-        'jornada_id is not null and not is_known_jornada',
-        "'The national day ' || jornada_id || ' is not in the calendar; write it as year-number, e.g. 2021-14.'"
-    ) }}
-
-    union all
-
-    {{ failed_check(
-        'checked_lines', 'unknown_activity', 'activity', 'activity',
-        'activity is not null and not is_known_activity',
-        "'The activity ' || activity || ' is not one of the activity codes.'"
-    ) }}
-
-    union all
-
-    {{ failed_check(
-        'checked_lines', 'unknown_specialty', 'specialty', 'specialty',
-        'specialty is not null and not is_known_specialty',
-        "'The specialty ' || specialty || ' is not one of the specialty codes.'"
-    ) }}
-
-    union all
-
-    {{ failed_check(
-        'checked_lines', 'specialty_not_allowed', 'specialty', 'specialty',
-        'specialty is not null and is_known_activity and not requires_specialty',
-        "'The activity ' || activity || ' takes no specialty, but ' || specialty || ' was given; leave the specialty empty.'"
-    ) }}
-
-    union all
-
-    {{ failed_check(
-        'checked_lines', 'specialty_required', 'specialty', 'specialty',
-        'specialty is null and is_known_activity and requires_specialty',
-        "'The activity ' || activity || ' needs a specialty (for example general_surgery), but none was given.'"
-    ) }}
-    {%- if dated %}
-
-    union all
-
-    {{ failed_check(
-        'checked_lines', 'invalid_date', 'service_date', 'service_date_text',
-        'service_date_text is not null and not is_valid_date',
-        "'The service date ' || service_date_text || ' is not a real date written as YYYY-MM-DD.'"
-    ) }}
-
-    union all
-
-    {{ failed_check(
-        'checked_lines', 'date_outside_jornada', 'service_date', 'service_date_text',
-        'is_valid_date and is_known_jornada and (service_date < jornada_start_date or service_date > jornada_end_date)',
-        "'The service date ' || service_date_text || ' is outside the national day ' || jornada_id || ', which ran from '"
-        ~ " || cast(jornada_start_date as " ~ dbt.type_string() ~ ") || ' to '"
-        ~ " || cast(jornada_end_date as " ~ dbt.type_string() ~ ") || '.'"
-    ) }}
-    {%- endif %}
-
-    union all
-
-    {{ failed_check(
-        'checked_lines', 'invalid_quantity', quantity, quantity ~ '_text',
-        quantity ~ '_text is not null and not is_number',
-        "'The " ~ quantity ~ " ' || " ~ quantity ~ "_text || case when abs(" ~ quantity ~ "_number) >= 1e12"
-        ~ " then ' is too large to be a count.' else ' is not a number.' end"
-    ) }}
-
-    union all
-
-    {{ failed_check(
-        'checked_lines', 'fractional_quantity', quantity, quantity ~ '_text',
-        'is_number and ' ~ quantity ~ '_number <> floor(' ~ quantity ~ '_number)',
-        "'The " ~ quantity ~ " ' || " ~ quantity ~ "_text || ' is not a whole number; " ~ whole_hint ~ ".'"
-    ) }}
-
-    union all
-
-    {{ failed_check(
-        'checked_lines', 'negative_quantity', quantity, quantity ~ '_text',
-        'is_number and ' ~ quantity ~ '_number < 0',
-        "'The " ~ quantity ~ " ' || " ~ quantity ~ "_text || ' is negative; " ~ zero_hint ~ ".'"
-    ) }}
-
-    union all
-
-    {{ failed_check(
-        'checked_lines', 'invalid_timestamp', 'submitted_at', 'submitted_at_text',
-        'submitted_at_text is not null and not is_valid_timestamp',
-        "'The submission time ' || submitted_at_text || ' is not an ISO 8601 time with its UTC offset, e.g. 2021-12-20T10:00:00-06:00.'"
-    ) }}
-
-    union all
-
-    {{ failed_check(
-        'checked_lines', 'duplicate_line', 'activity', 'activity',
-        'is_repeated_line and activity is not null',
-        "'This line repeats the " ~ ('date, ' if dated else '') ~ "activity and specialty of line ' || "
-        ~ "cast(first_occurrence_line_no as " ~ dbt.type_string() ~ ") || ' of the same " ~ report_name
-        ~ "; send each combination once.'"
-    ) }}
+    {{ failed_checks('checked_lines', checks) }}
 )
 
 select
