@@ -35,13 +35,16 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- dbt calls this for every generic data test to choose the rows it tests. Tests of the tables
-    that grow with every delivery look at what this build changed: the lines of its batch of
-    files (stg_unit_report_lines, int_unit_report_lines), and the rows of the (unit, jornada)
-    pairs the batch touches (fct_activities, unit_activity: their keys include the unit and
-    the day or jornada, so a duplicate can only be within one pair). When
-    the batch is empty (`dbt test` after a complete build) they test the whole table, and on a
-    full build the batch is every file. The rest is dbt's default: the test's `where` config. -#}
+{#- dbt calls this for every generic data test to choose the rows it tests. A model whose
+    YAML sets `meta: tested_rows` grows with every delivery, and its tests look at what this
+    build changed:
+      batch_files   - the lines of the build's batch of files (int_unit_report_batch);
+      unbuilt_files - the same files, for models tested before that batch table is built:
+                      those read but not yet marked built by an earlier build;
+      batch_pairs   - the rows of the (unit, jornada) pairs the batch touches (the model's key
+                      includes unit and day or jornada, so a duplicate can only be within one).
+    With an empty batch (`dbt test` after a build) they test the whole table, and a full build's
+    batch is every file. The rest is dbt's default: the test's `where` config. -#}
 {% macro get_where_subquery(relation) -%}
     {%- if not execute -%}
         {%- do return(relation) -%}
@@ -50,15 +53,14 @@
     {%- if config.get('where') -%}
         {%- do conditions.append('(' ~ config.get('where') ~ ')') -%}
     {%- endif -%}
+    {%- set tested_rows = _tested_rows(relation) -%}
     {%- set batch = _model_relation('int_unit_report_batch') -%}
     {%- set whole_table_when_no_batch = 'not exists (select 1 from ' ~ batch ~ ')' -%}
-    {%- if relation.identifier == 'int_unit_report_lines' -%}
+    {%- if tested_rows == 'batch_files' -%}
         {%- do conditions.append(
             '(file_hash in (select file_hash from ' ~ batch ~ ') or ' ~ whole_table_when_no_batch ~ ')'
         ) -%}
-    {%- elif relation.identifier == 'stg_unit_report_lines' and not flags.FULL_REFRESH -%}
-        {#- Tested before this build's int_unit_report_batch exists: the same batch, from the
-            files read but not yet marked built by an earlier build. -#}
+    {%- elif tested_rows == 'unbuilt_files' and not flags.FULL_REFRESH -%}
         {%- set built = _model_relation('int_unit_report_files_built') -%}
         {%- if adapter.get_relation(database=built.database, schema=built.schema, identifier=built.identifier) is not none -%}
             {%- set unbuilt = 'select files.file_hash from ' ~ _model_relation('stg_files') ~ ' as files'
@@ -68,7 +70,7 @@
                 '(file_hash in (' ~ unbuilt ~ ') or not exists (' ~ unbuilt ~ '))'
             ) -%}
         {%- endif -%}
-    {%- elif relation.identifier in ('fct_activities', 'unit_activity') -%}
+    {%- elif tested_rows == 'batch_pairs' -%}
         {%- do conditions.append(
             '((unit_id, jornada_id) in (select distinct reports.unit_id, reports.jornada_id from '
             ~ _model_relation('int_unit_reports') ~ ' as reports where reports.file_hash in '
@@ -79,6 +81,15 @@
         {%- do return('(select * from ' ~ relation ~ ' where ' ~ conditions | join(' and ') ~ ') dbt_subquery') -%}
     {%- endif -%}
     {%- do return(relation) -%}
+{%- endmacro %}
+
+{#- The `meta: tested_rows` of the model behind `relation`, if any. -#}
+{% macro _tested_rows(relation) -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.alias == relation.identifier and node.schema == relation.schema -%}
+        {%- do return(node.meta.get('tested_rows')) -%}
+    {%- endfor -%}
+    {%- do return(none) -%}
 {%- endmacro %}
 
 {#- A model of this project by name, without ref(): a test's dependencies are fixed when dbt
