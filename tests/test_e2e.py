@@ -9,6 +9,7 @@ generated set once (every injected fault gets its verdict).
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import shutil
@@ -130,6 +131,75 @@ def figure_value(con: duckdb.DuckDBPyConnection, figure: dict) -> float | None:
     else:
         raise AssertionError(f"unknown figure kind {kind!r}")
     return con.execute(query, params).fetchone()[0]
+
+
+def test_every_dbt_data_test_of_the_build_is_recorded_as_a_quality_result(
+    sample_refresh: RefreshOutcome,
+):
+    """dbt's tests are not Dagster checks; their outcomes reach audit.quality_results."""
+    assert sample_refresh.exit_code == 0, sample_refresh.output[-4000:]
+    manifest = json.loads(
+        (sample_refresh.home / "build" / "dbt_target" / "manifest.json").read_text()
+    )
+    data_tests = {
+        node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "test"
+    }
+    with read_only(sample_refresh.published_db) as con:
+        rows = con.execute(
+            "select check_name, asset, passed, severity from audit.quality_results "
+            "where suite = 'dbt' and run_id = (select run_id from audit.published_version)"
+        ).fetchall()
+    assert {name for name, *_ in rows} == data_tests
+    assert len(rows) == len(data_tests)
+    assert all(passed for _, _, passed, _ in rows)
+    assert {severity for *_, severity in rows} <= {"ERROR", "WARN"}
+    # Each outcome names the asset its test checks, as Dagster names it.
+    assert "core/fct_activities" in {asset for _, asset, _, _ in rows}
+
+
+def _artefacts(sample_refresh: RefreshOutcome) -> tuple[dict, dict, dict]:
+    from dagster_project.defs.dbt import TRANSLATOR  # needs the manifest: import after setup
+
+    target = sample_refresh.home / "build" / "dbt_target"
+    run_results = json.loads((target / "run_results.json").read_text())
+    manifest = json.loads((target / "manifest.json").read_text())
+    asset_of = {
+        unique_id: TRANSLATOR.get_asset_key(node).to_user_string()
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed")
+    }
+    return run_results, manifest, asset_of
+
+
+def test_a_failed_or_warned_test_is_recorded_as_not_passed(sample_refresh: RefreshOutcome):
+    from dagster_project.quality.dbt_tests import dbt_test_outcomes
+
+    assert sample_refresh.exit_code == 0, sample_refresh.output[-4000:]
+    run_results, manifest, asset_of = _artefacts(sample_refresh)
+    tests = [r for r in run_results["results"] if r["unique_id"].startswith("test.")]
+    on_one_model = [
+        r["unique_id"] for r in tests if manifest["nodes"][r["unique_id"]].get("attached_node")
+    ]
+    failed, warned, skipped = on_one_model[:3]
+    altered = copy.deepcopy(run_results)
+    for result in altered["results"]:
+        if result["unique_id"] in (failed, warned):
+            result["status"], result["failures"] = (
+                ("fail" if result["unique_id"] == failed else "warn"),
+                7,
+            )
+        if result["unique_id"] == skipped:
+            result["status"] = "skipped"
+    by_id = {o.details["unique_id"]: o for o in dbt_test_outcomes(altered, manifest, asset_of)}
+    assert skipped not in by_id  # a skipped test did not run: no outcome
+    assert len(by_id) == len(tests) - 1
+    assert (by_id[failed].passed, by_id[failed].unexpected_count) == (False, 7)
+    assert by_id[failed].observed_value == "7 failing rows"
+    assert by_id[warned].passed is False
+    untouched = [o for key, o in by_id.items() if key not in (failed, warned)]
+    assert untouched and all(o.passed for o in untouched)
+    tested_model = manifest["nodes"][failed]["attached_node"]
+    assert by_id[failed].asset == asset_of[tested_model]
 
 
 def test_published_marts_restate_every_published_figure(sample_refresh: RefreshOutcome):

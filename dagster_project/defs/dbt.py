@@ -11,6 +11,10 @@ incremental models cannot see coming - a change to the dbt project itself (model
 catalogs), other dbt vars, a re-ingest that rewrote raw lines of known files - makes this asset
 run `dbt build --full-refresh` instead. dbt's unit tests test the SQL, not the data: they run in
 the test suite (tests/test_incremental.py), not in every refresh.
+
+dbt's data tests run inside `dbt build`, which stops at a failed ERROR test; they are not Dagster
+asset checks (three Dagster events per test cost more than the tests), and their outcomes are
+appended to `audit.quality_results` (suite `dbt`, quality/dbt_tests.py).
 """
 
 import hashlib
@@ -19,10 +23,25 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+import duckdb
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+from packaging import version
 from pydantic import Field
 
-from dagster_project.settings import DBT_PROJECT_DIR, export_environment, get_settings
+from dagster_project.quality.dbt_tests import dbt_test_outcomes, read_build_artifacts
+from dagster_project.quality.results import append_results
+from dagster_project.settings import (
+    DBT_PROJECT_DIR,
+    duckdb_memory_limit,
+    export_environment,
+    get_settings,
+)
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # Only under `dagster dev` (DAGSTER_IS_DEV_CLI): parse so that model edits show up on reload.
@@ -52,6 +71,29 @@ class JornadasDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
+TRANSLATOR = JornadasDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=False)
+)
+
+
+class JornadasDbtCli(DbtCliResource):
+    """`DbtCliResource` without the two things it does before every dbt command that this
+    project never uses, which cost ~10 s a build on this machine: running `dbt --version` in a
+    subprocess (the dbt in this environment is the dbt-core package already imported), and
+    loading dbt's macros in-process for an adapter handle (used only to fetch column metadata
+    or row counts, which the assets do not ask for). tests/test_dbt_resource.py checks both
+    still hold after an upgrade of dagster-dbt."""
+
+    @property
+    def _cli_version(self) -> version.Version:
+        from dbt.version import __version__
+
+        return version.parse(__version__)
+
+    def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 - the overridden signature
+        return None
+
+
 class DbtBuildConfig(dg.Config):
     synthetic_calendar: bool = Field(
         default=False,
@@ -63,11 +105,11 @@ class DbtBuildConfig(dg.Config):
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    dagster_dbt_translator=JornadasDbtTranslator(),
+    dagster_dbt_translator=TRANSLATOR,
     name="dbt_build",
 )
 def jornadas_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+    context: dg.AssetExecutionContext, dbt: JornadasDbtCli, config: DbtBuildConfig
 ):
     settings = get_settings()
     # dbt runs as a subprocess; its profile reads JORNADAS_BUILD_DB from the environment.
@@ -89,7 +131,21 @@ def jornadas_dbt_models(
         fingerprint_file.unlink(missing_ok=True)
     # Artefacts and logs stay with the warehouse they built, never in the repository.
     target_path = settings.build_dir / "dbt_target"
-    yield from dbt.cli(args, context=context, target_path=target_path).stream()
+    # A build that dies before writing results must not leave the previous build's behind.
+    (target_path / "run_results.json").unlink(missing_ok=True)
+    invocation = dbt.cli(args, context=context, target_path=target_path, raise_on_error=False)
+    for event in invocation.stream():
+        # With tests not mapped to checks, dagster-dbt reports each as an observation of the
+        # models it reads; the outcomes go to audit.quality_results instead.
+        if not isinstance(event, dg.AssetObservation):
+            yield event
+    failed_tests = _record_test_outcomes(context.run_id, target_path)
+    if not invocation.is_successful():
+        failed = "".join(f"\n  {line}" for line in failed_tests)
+        raise dg.Failure(
+            f"dbt build failed: {invocation.get_error()}{failed}",
+            metadata={"failed_tests": dg.MetadataValue.json(failed_tests)},
+        )
     if not context.is_subset:
         # Only a build of every model vouches for the incremental tables.
         fingerprint_file.write_text(fingerprint + "\n")
@@ -110,6 +166,33 @@ def build_fingerprint(dbt_vars: Mapping[str, Any]) -> str:
     return digest.hexdigest()
 
 
+def _record_test_outcomes(run_id: str, target_path) -> list[str]:
+    """Append the build's data-test outcomes to audit.quality_results; the failed ones, in words."""
+    artefacts = read_build_artifacts(target_path)
+    if artefacts is None:
+        return []
+    run_results, manifest = artefacts
+    asset_of = {
+        unique_id: TRANSLATOR.get_asset_key(node).to_user_string()
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed", "snapshot")
+    }
+    outcomes = dbt_test_outcomes(run_results, manifest, asset_of)
+    if not outcomes:
+        return []
+    settings = get_settings()
+    con = duckdb.connect(str(settings.build_db), config={"memory_limit": duckdb_memory_limit()})
+    try:
+        append_results(con, run_id, outcomes)
+    finally:
+        con.close()
+    return [
+        f"{o.severity} {o.check_name} on {o.asset}: {o.observed_value}"
+        for o in outcomes
+        if not o.passed
+    ]
+
+
 def _reingest_requested(context: dg.AssetExecutionContext) -> bool:
     ops = (context.run.run_config or {}).get("ops", {})
     return any(
@@ -120,5 +203,5 @@ def _reingest_requested(context: dg.AssetExecutionContext) -> bool:
 
 defs = dg.Definitions(
     assets=[jornadas_dbt_models],
-    resources={"dbt": DbtCliResource(project_dir=dbt_project)},
+    resources={"dbt": JornadasDbtCli(project_dir=dbt_project)},
 )

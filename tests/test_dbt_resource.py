@@ -1,0 +1,38 @@
+"""The dbt resource's two shortcuts.
+
+`JornadasDbtCli` overrides two private members of dagster-dbt's `DbtCliResource`; these tests
+fail when an upgrade of dagster-dbt makes the overrides wrong or pointless.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import subprocess
+
+from dagster_dbt import DbtCliResource
+
+from dagster_project.cli import dbt_executable
+from dagster_project.settings import DBT_PROJECT_DIR
+
+
+def test_the_version_shortcut_agrees_with_the_dbt_executable(dbt_manifest):
+    from dagster_project.defs.dbt import JornadasDbtCli  # loads the manifest
+
+    printed = subprocess.run(
+        [dbt_executable(), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    installed = re.search(r"installed: (\d+\.\d+\.\d+)", printed).group(1)
+    assert str(JornadasDbtCli(project_dir=str(DBT_PROJECT_DIR))._cli_version) == installed
+
+
+def test_the_overridden_members_are_still_what_dagster_dbt_calls_before_each_command(
+    dbt_manifest,
+):
+    from dagster_project.defs.dbt import JornadasDbtCli
+
+    source = inspect.getsource(DbtCliResource.cli)
+    assert "self._cli_version" in source
+    assert "self._initialize_dbt_core_adapter(" in source
+    resource = JornadasDbtCli(project_dir=str(DBT_PROJECT_DIR))
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
