@@ -394,6 +394,56 @@ def test_an_unexpected_error_fails_the_ingest_and_records_nothing(landing, db, m
     assert db.execute("select count(*) from raw.files").fetchone()[0] == 0
 
 
+# --- batches: one transaction for many files -------------------------------------------------
+
+
+def test_a_rejection_mid_batch_keeps_the_batch_s_other_files_exactly_once(landing, db):
+    """DuckDB's CSV error aborts the batch's transaction; the files before it are landed again."""
+    write(landing, "unit_reports/a.csv", f"{HEADER}\n{line(quantity='1')}\n{line(quantity='2')}\n")
+    write(landing, "unit_reports/b.csv", f"{HEADER}\n{line()}\nNLIMS000001,2021-14\n")
+    write(landing, "unit_reports/c.csv", f"{HEADER}\n{line(quantity='3')}\n")
+    summary, _ = ingest_all(db, landing)
+    assert (summary.files_new, summary.files_rejected, summary.lines_landed) == (3, 1, 3)
+    verdicts = db.execute("select path, file_verdict from raw.files order by path").fetchall()
+    assert verdicts == [
+        ("unit_reports/a.csv", "read"),
+        ("unit_reports/b.csv", "rejected"),
+        ("unit_reports/c.csv", "read"),
+    ]
+    assert lines_of(db, "unit_reports/a.csv") == [(2, "1"), (3, "2")]
+    assert lines_of(db, "unit_reports/b.csv") == []
+    assert lines_of(db, "unit_reports/c.csv") == [(2, "3")]
+    sightings = db.execute("select path from raw.file_sightings order by path").fetchall()
+    assert sightings == [(p,) for p, _ in verdicts]
+
+
+def test_committed_batches_survive_an_error_in_a_later_one(landing, db, monkeypatch):
+    """Batches of two: files 1-2 are committed before file 3 fails; 3 and 4 are not recorded
+    and land on the next ingest."""
+    from dagster_project.ingest import landing as landing_module
+
+    monkeypatch.setattr(landing_module, "BATCH_MAX_FILES", 2)
+    for n in range(1, 5):
+        write(landing, f"unit_reports/{n}.csv", f"{HEADER}\n{line(quantity=str(n))}\n")
+    real = readers_module._land_csv_with_duckdb
+
+    def fails_on_the_third(target, path, *args, **kwargs):
+        if path.name == "3.csv":
+            raise OSError("disk went away")
+        return real(target, path, *args, **kwargs)
+
+    monkeypatch.setattr(readers_module, "_land_csv_with_duckdb", fails_on_the_third)
+    with pytest.raises(IngestError, match="3.csv"):
+        ingest_kind(db, landing, "unit_report", "run-1")
+    landed = db.execute("select path from raw.files order by path").fetchall()
+    assert landed == [("unit_reports/1.csv",), ("unit_reports/2.csv",)]
+    monkeypatch.setattr(readers_module, "_land_csv_with_duckdb", real)
+    summary = ingest_kind(db, landing, "unit_report", "run-2")
+    assert (summary.files_new, summary.files_seen) == (2, 2)
+    quantities = db.execute("select quantity from raw.unit_report_lines order by 1").fetchall()
+    assert quantities == [("1",), ("2",), ("3",), ("4",)]
+
+
 # --- re-ingest of one national day ------------------------------------------------------------
 
 

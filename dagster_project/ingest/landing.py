@@ -1,9 +1,13 @@
 """Landing one kind of raw file into the build database, incrementally by content hash.
 
-Each new file is landed in its own transaction together with its `raw.files` verdict and its
-sighting, so an interrupted refresh never leaves half a file behind. A file whose hash is
-already known only gets a sighting (once per path), so a refresh with nothing new writes
-nothing.
+New files are landed in batches, each batch one transaction holding its files' lines, their
+`raw.files` verdicts and their sightings, so an interrupted refresh never leaves half a file (or
+a file without its verdict) behind: the next refresh lands the whole batch again. (A transaction
+per file cost ~15 ms of commit and ledger statements per file, a third of ingest at the sample.)
+A file rejected mid-batch rolls the batch back (a failed DuckDB statement aborts its
+transaction); the batch's earlier files are landed again and the rejection recorded. A file
+whose hash is already known only gets a sighting (once per path), so a refresh with nothing new
+writes nothing.
 
 Hashing every file on every refresh would cost as much as reading the whole landing folder,
 so `raw.landing_stat_cache` remembers the hash last computed for each path with its stat
@@ -76,6 +80,7 @@ def ingest_kind(
     clock = _SeenClock()
     on_disk: dict[str, LandingFile] = {}
     landed_now: set[str] = set()
+    batch = _LandingBatch(con, spec, run_id, clock)
 
     for landing_file in discover(raw_dir, kind):
         summary.files_found += 1
@@ -94,7 +99,7 @@ def ingest_kind(
             if facts is not None:
                 stat_cache.remember(landing_file, file_hash)
             continue
-        verdict = _land_new_file(con, landing_file, facts, spec, run_id, clock.now())
+        verdict = batch.land(landing_file, facts)
         stat_cache.remember(landing_file, file_hash)
         known_hashes.add(facts.sha256)
         sightings.add((facts.sha256, landing_file.relpath))
@@ -107,6 +112,7 @@ def ingest_kind(
         else:
             summary.lines_landed += verdict.lines_landed
 
+    batch.commit()
     stat_cache.save()
     if reingest_jornada is not None:
         _reland_jornada(con, spec, reingest_jornada, on_disk, landed_now, summary, log)
@@ -183,62 +189,134 @@ class _SeenClock:
         return self.last
 
 
-def _land_new_file(con, landing_file, facts, spec, run_id, now) -> Landed | FileRejected:
-    con.begin()
-    try:
-        landed = land_file(con, landing_file, facts, spec)
-    except FileRejected as rejection:
-        con.rollback()
-        con.begin()
-        _record_file(con, landing_file, facts, run_id, now, rejection=rejection)
-        _add_sighting(con, facts.sha256, landing_file.relpath, now)
-        con.commit()
-        return rejection
-    except Exception as error:
-        con.rollback()
-        raise IngestError(f"could not ingest {landing_file.relpath}: {error}") from error
-    _record_file(con, landing_file, facts, run_id, now, landed=landed)
-    _add_sighting(con, facts.sha256, landing_file.relpath, now)
-    con.commit()
-    return landed
+# A batch commits after this many files or lines, whichever comes first: large enough that the
+# commit and the ledger statements stop mattering, small enough that DuckDB's uncommitted rows
+# stay well inside its memory limit and a crash costs little to redo.
+BATCH_MAX_FILES = 200
+BATCH_MAX_LINES = 1_000_000
 
 
-def _record_file(
-    con,
-    landing_file: LandingFile,
-    facts,
-    run_id: str | None,
-    now: dt.datetime,
-    landed: Landed | None = None,
-    rejection: FileRejected | None = None,
-) -> None:
-    # A file rejected for its bytes has no encoding; one rejected for its layout keeps it.
-    encoding = landed.encoding if landed else None
-    text_format = landing_file.format in ("csv", "json")
-    if rejection is not None and text_format and rejection.code != "unreadable_encoding":
-        encoding = facts.encoding
-    con.execute(
-        """
-        insert into raw.files (file_hash, path, kind, format, encoding, size_bytes, file_verdict,
-                               reject_reason, lines_in, extra_columns, first_seen_at, ingest_run_id)
-        values ($hash, $path, $kind, $format, $encoding, $size, $verdict, $reason, $lines_in,
-                $extra, $now, $run_id)
-        """,
-        {
-            "hash": facts.sha256,
+class _LandingBatch:
+    """New files landed in one open transaction, with their ledger rows and sightings."""
+
+    def __init__(self, con, spec: TableSpec, run_id: str | None, clock: _SeenClock) -> None:
+        self.con, self.spec, self.run_id, self.clock = con, spec, run_id, clock
+        self.open = False
+        # (landing_file, facts, seen_at, Landed | FileRejected), in landing order
+        self.members: list[tuple] = []
+        self.lines = 0
+
+    def land(self, landing_file: LandingFile, facts) -> Landed | FileRejected:
+        now = self.clock.now()
+        self._begin()
+        try:
+            verdict: Landed | FileRejected = land_file(self.con, landing_file, facts, self.spec)
+        except FileRejected as rejection:
+            self._roll_back_and_land_again()
+            verdict = rejection
+        except Exception as error:
+            self.con.rollback()
+            self.open, self.members, self.lines = False, [], 0
+            raise IngestError(f"could not ingest {landing_file.relpath}: {error}") from error
+        self.members.append((landing_file, facts, now, verdict))
+        if isinstance(verdict, Landed):
+            self.lines += verdict.lines_landed
+        if len(self.members) >= BATCH_MAX_FILES or self.lines >= BATCH_MAX_LINES:
+            self.commit()
+        return verdict
+
+    def _begin(self) -> None:
+        if not self.open:
+            self.con.begin()
+            self.open = True
+
+    def _roll_back_and_land_again(self) -> None:
+        self.con.rollback()
+        self.open = False
+        self._begin()
+        for landing_file, facts, _, verdict in self.members:
+            if isinstance(verdict, Landed):
+                try:
+                    land_file(self.con, landing_file, facts, self.spec)
+                except Exception as error:  # it was landed a moment ago: not a verdict
+                    self.con.rollback()
+                    self.open, self.members, self.lines = False, [], 0
+                    raise IngestError(
+                        f"could not land {landing_file.relpath} again after a rejection in its "
+                        f"batch: {error}"
+                    ) from error
+
+    def commit(self) -> None:
+        """The batch's ledger rows and sightings, then the commit."""
+        if not self.open:
+            return
+        if self.members:
+            _record_files(self.con, self.members, self.run_id)
+        self.con.commit()
+        self.open, self.members, self.lines = False, [], 0
+
+
+def _record_files(con, members: list[tuple], run_id: str | None) -> None:
+    """`raw.files` verdicts and `raw.file_sightings` of a batch's files, two statements."""
+    ledger: dict[str, list] = {column: [] for column in _LEDGER_COLUMNS}
+    for landing_file, facts, now, verdict in members:
+        landed = verdict if isinstance(verdict, Landed) else None
+        rejection = verdict if isinstance(verdict, FileRejected) else None
+        # A file rejected for its bytes has no encoding; one rejected for its layout keeps it.
+        encoding = landed.encoding if landed else None
+        text_format = landing_file.format in ("csv", "json")
+        if rejection is not None and text_format and rejection.code != "unreadable_encoding":
+            encoding = facts.encoding
+        row = {
+            "file_hash": facts.sha256,
             "path": landing_file.relpath,
             "kind": landing_file.kind,
             "format": landing_file.format,
             "encoding": encoding,
-            "size": facts.size_bytes,
-            "verdict": "read" if landed else "rejected",
-            "reason": rejection.reason if rejection else None,
+            "size_bytes": facts.size_bytes,
+            "file_verdict": "read" if landed else "rejected",
+            "reject_reason": rejection.reason if rejection else None,
             "lines_in": landed.lines_in if landed else rejection.lines_counted,
-            "extra": ",".join(landed.extra_columns) if landed and landed.extra_columns else None,
-            "now": now,
-            "run_id": run_id,
-        },
+            "extra_columns": ",".join(landed.extra_columns)
+            if landed and landed.extra_columns
+            else None,
+            "first_seen_at": now,
+            "ingest_run_id": run_id,
+        }
+        for column in _LEDGER_COLUMNS:
+            ledger[column].append(row[column])
+    rows = pa.table(
+        {
+            **{column: ledger[column] for column in _LEDGER_COLUMNS},
+            "first_seen_at": pa.array(ledger["first_seen_at"], pa.timestamp("us", tz="UTC")),
+        }
     )
+    con.register("_batch_files", rows)
+    try:
+        columns = ", ".join(_LEDGER_COLUMNS)
+        con.execute(f"insert into raw.files ({columns}) select {columns} from _batch_files")
+        con.execute(
+            "insert into raw.file_sightings (file_hash, path, seen_at) "
+            "select file_hash, path, first_seen_at from _batch_files"
+        )
+    finally:
+        con.unregister("_batch_files")
+
+
+_LEDGER_COLUMNS = (
+    "file_hash",
+    "path",
+    "kind",
+    "format",
+    "encoding",
+    "size_bytes",
+    "file_verdict",
+    "reject_reason",
+    "lines_in",
+    "extra_columns",
+    "first_seen_at",
+    "ingest_run_id",
+)
 
 
 def _add_sighting(con, file_hash: str, relpath: str, now: dt.datetime) -> None:
