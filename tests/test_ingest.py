@@ -417,6 +417,23 @@ def test_a_rejection_mid_batch_keeps_the_batch_s_other_files_exactly_once(landin
     assert sightings == [(p,) for p, _ in verdicts]
 
 
+def test_a_rejection_mid_batch_keeps_the_sighting_of_a_copy_seen_before_it(landing, db):
+    """Same bytes under two paths, then a ragged file, all in one batch: the copy's sighting
+    is written with the batch, so the rollback for the ragged file does not lose it."""
+    content = f"{HEADER}\n{line()}\n"
+    write(landing, "unit_reports/a.csv", content)
+    write(landing, "unit_reports/a_copy.csv", content)
+    write(landing, "unit_reports/b.csv", f"{HEADER}\n{line()}\nNLIMS000001,2021-14\n")
+    ingest_all(db, landing)
+    sightings = db.execute("select path from raw.file_sightings order by path").fetchall()
+    assert sightings == [
+        ("unit_reports/a.csv",),
+        ("unit_reports/a_copy.csv",),
+        ("unit_reports/b.csv",),
+    ]
+    assert len(lines_of(db, "unit_reports/a.csv")) == 1
+
+
 def test_committed_batches_survive_an_error_in_a_later_one(landing, db, monkeypatch):
     """Batches of two: files 1-2 are committed before file 3 fails; 3 and 4 are not recorded
     and land on the next ingest."""

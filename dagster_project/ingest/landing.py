@@ -94,7 +94,7 @@ def ingest_kind(
         if file_hash in known_hashes:
             summary.files_seen += 1
             if (file_hash, landing_file.relpath) not in sightings:
-                _add_sighting(con, file_hash, landing_file.relpath, clock.now())
+                batch.add_sighting(file_hash, landing_file.relpath)
                 sightings.add((file_hash, landing_file.relpath))
             if facts is not None:
                 stat_cache.remember(landing_file, file_hash)
@@ -204,6 +204,9 @@ class _LandingBatch:
         self.open = False
         # (landing_file, facts, seen_at, Landed | FileRejected), in landing order
         self.members: list[tuple] = []
+        # Sightings of known files under a new path: written with the batch, so a rollback of
+        # the batch cannot lose them.
+        self.sightings: list[tuple[str, str, dt.datetime]] = []
         self.lines = 0
 
     def land(self, landing_file: LandingFile, facts) -> Landed | FileRejected:
@@ -215,8 +218,7 @@ class _LandingBatch:
             self._roll_back_and_land_again()
             verdict = rejection
         except Exception as error:
-            self.con.rollback()
-            self.open, self.members, self.lines = False, [], 0
+            self._abandon()
             raise IngestError(f"could not ingest {landing_file.relpath}: {error}") from error
         self.members.append((landing_file, facts, now, verdict))
         if isinstance(verdict, Landed):
@@ -239,21 +241,36 @@ class _LandingBatch:
                 try:
                     land_file(self.con, landing_file, facts, self.spec)
                 except Exception as error:  # it was landed a moment ago: not a verdict
-                    self.con.rollback()
-                    self.open, self.members, self.lines = False, [], 0
+                    self._abandon()
                     raise IngestError(
                         f"could not land {landing_file.relpath} again after a rejection in its "
                         f"batch: {error}"
                     ) from error
 
+    def add_sighting(self, file_hash: str, relpath: str) -> None:
+        self.sightings.append((file_hash, relpath, self.clock.now()))
+
     def commit(self) -> None:
         """The batch's ledger rows and sightings, then the commit."""
-        if not self.open:
+        if not self.members and not self.sightings:
+            if self.open:
+                self.con.commit()
+                self.open = False
             return
+        self._begin()
         if self.members:
             _record_files(self.con, self.members, self.run_id)
+        if self.sightings:
+            self.con.executemany(
+                "insert into raw.file_sightings (file_hash, path, seen_at) values (?, ?, ?)",
+                self.sightings,
+            )
         self.con.commit()
-        self.open, self.members, self.lines = False, [], 0
+        self.open, self.members, self.sightings, self.lines = False, [], [], 0
+
+    def _abandon(self) -> None:
+        self.con.rollback()
+        self.open, self.members, self.sightings, self.lines = False, [], [], 0
 
 
 def _record_files(con, members: list[tuple], run_id: str | None) -> None:
@@ -317,13 +334,6 @@ _LEDGER_COLUMNS = (
     "first_seen_at",
     "ingest_run_id",
 )
-
-
-def _add_sighting(con, file_hash: str, relpath: str, now: dt.datetime) -> None:
-    con.execute(
-        "insert into raw.file_sightings (file_hash, path, seen_at) values (?, ?, ?)",
-        [file_hash, relpath, now],
-    )
 
 
 def _reland_jornada(con, spec, jornada_id, on_disk, landed_now, summary, log) -> None:
