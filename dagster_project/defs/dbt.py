@@ -71,9 +71,7 @@ class JornadasDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-TRANSLATOR = JornadasDbtTranslator(
-    settings=DagsterDbtTranslatorSettings(enable_asset_checks=False)
-)
+TRANSLATOR = JornadasDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=False))
 
 
 class JornadasDbtCli(DbtCliResource):
