@@ -26,6 +26,7 @@ from dagster_project.settings import (
     INSTANCE_TEMPLATE,
     RAW_DIR_ENV,
     Settings,
+    dbt_executable,
     export_environment,
     get_settings,
 )
@@ -95,11 +96,6 @@ def dbt_manifest_is_stale() -> bool:
         if path.stat().st_mtime > built:
             return True
     return False
-
-
-def dbt_executable() -> str:
-    beside_python = Path(sys.executable).parent / "dbt"
-    return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
 
 
 def parse_dbt_project(settings: Settings) -> None:

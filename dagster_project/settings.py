@@ -7,6 +7,8 @@ process at another landing folder or home before anything runs.
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,3 +88,10 @@ def export_environment(settings: Settings) -> None:
     os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+
+def dbt_executable() -> str:
+    """The dbt beside this Python (its virtual environment need not be on PATH, e.g. under
+    cron or `.venv/bin/jornadas`), else the one on PATH."""
+    beside_python = Path(sys.executable).parent / "dbt"
+    return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")

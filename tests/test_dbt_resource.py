@@ -7,13 +7,14 @@ fail when an upgrade of dagster-dbt makes the overrides wrong or pointless.
 from __future__ import annotations
 
 import inspect
+import os
 import re
 import subprocess
+import sys
 
 from dagster_dbt import DbtCliResource
 
-from dagster_project.cli import dbt_executable
-from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.settings import DBT_PROJECT_DIR, dbt_executable
 
 
 def test_the_version_shortcut_agrees_with_the_dbt_executable(dbt_manifest):
@@ -36,3 +37,18 @@ def test_the_overridden_members_are_still_what_dagster_dbt_calls_before_each_com
     assert "self._initialize_dbt_core_adapter(" in source
     resource = JornadasDbtCli(project_dir=str(DBT_PROJECT_DIR))
     assert resource._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_the_definitions_load_without_the_virtual_environment_on_path(dbt_manifest):
+    """Run as `.venv/bin/jornadas` (cron, a harness) the dbt beside Python is used."""
+    code = (
+        "from dagster_project.definitions import defs\n"
+        "from pathlib import Path; import sys\n"
+        "dbt = defs.resources['dbt'].dbt_executable\n"
+        "assert Path(dbt).parent == Path(sys.executable).parent, dbt\n"
+    )
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]

@@ -38,6 +38,7 @@ from dagster_project.quality.dbt_tests import dbt_test_outcomes, read_build_arti
 from dagster_project.quality.results import append_results
 from dagster_project.settings import (
     DBT_PROJECT_DIR,
+    dbt_executable,
     duckdb_memory_limit,
     export_environment,
     get_settings,
@@ -201,5 +202,5 @@ def _reingest_requested(context: dg.AssetExecutionContext) -> bool:
 
 defs = dg.Definitions(
     assets=[jornadas_dbt_models],
-    resources={"dbt": JornadasDbtCli(project_dir=dbt_project)},
+    resources={"dbt": JornadasDbtCli(project_dir=dbt_project, dbt_executable=dbt_executable())},
 )
