@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from dagster_project.reports import cli
 from dagster_project.reports.numbers import english_number, spanish_number
-from dagster_project.reports.render import render_reports
+from dagster_project.reports.render import PAGE_NAMES, render_reports
 from tests.test_reports_fixture import (  # noqa: F401
     SEED_2021_14,
     SEED_CONSULTATIONS,
@@ -263,3 +263,59 @@ def test_report_asset_reads_published_file(monkeypatch, tmp_path, published_fixt
     assert result.success
     assert (home / "reports" / "latest.html").is_file()
     assert Path(home / "reports" / "2021-14" / "boletin_es.md").is_file()
+
+
+# --- a weekly render writes only the days that changed ----------------------------------------
+
+
+def _day_mtimes(reports_dir: Path, jornada_id: str) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in (reports_dir / jornada_id).iterdir()}
+
+
+def test_a_second_render_rewrites_only_the_days_whose_data_changed(tmp_path, published_fixture):  # noqa: F811
+    published = tmp_path / "jornadas.duckdb"
+    published.write_bytes(published_fixture.read_bytes())
+    reports_dir = tmp_path / "reports"
+    first = render_reports(published, reports_dir)
+    days = first.jornadas
+    assert len(days) >= 2 and first.unchanged == []
+    latest, earlier = days[-1], days[0]
+    before = {day: _day_mtimes(reports_dir, day) for day in days}
+
+    again = render_reports(published, reports_dir)
+    # Every day but the latest (whose page lists all days) is up to date and left alone.
+    assert again.unchanged == [day for day in days if day != latest]
+    for day in again.unchanged:
+        assert _day_mtimes(reports_dir, day) == before[day]
+
+    # A change in what an earlier day's page shows re-renders that day, with the new figure.
+    with duckdb.connect(str(published)) as con:
+        [(activity, quantity)] = con.execute(
+            "select activity, quantity from marts.jornada_activity where jornada_id = ? "
+            "order by quantity desc limit 1",
+            [earlier],
+        ).fetchall()
+        con.execute(
+            "update marts.jornada_activity set quantity = quantity + 1000000 "
+            "where jornada_id = ? and activity = ?",
+            [earlier, activity],
+        )
+    changed = render_reports(published, reports_dir)
+    assert earlier not in changed.unchanged
+    assert set(changed.unchanged) == set(days) - {earlier, latest}
+    exported = (reports_dir / earlier / "national_totals.csv").read_text(encoding="utf-8")
+    assert str(quantity + 1000000) in exported.replace(",", "")
+
+    # A day whose files were removed is written again, whatever the digest says.
+    (reports_dir / earlier / PAGE_NAMES["en"]).unlink()
+    restored = render_reports(published, reports_dir)
+    assert earlier not in restored.unchanged
+    assert (reports_dir / earlier / PAGE_NAMES["en"]).exists()
+
+
+def test_forced_render_rewrites_every_day(tmp_path, published_fixture):  # noqa: F811
+    reports_dir = tmp_path / "reports"
+    render_reports(published_fixture, reports_dir)
+    forced = render_reports(published_fixture, reports_dir, force=True)
+    assert forced.unchanged == []
+    assert len(forced.pages) >= 2 * len(forced.jornadas)

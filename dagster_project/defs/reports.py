@@ -22,13 +22,14 @@ def weekly_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = get_settings()
     result = render_reports(settings.published_db, settings.reports_dir)
     context.log.info(
-        f"rendered {len(result.pages)} pages for {len(result.jornadas)} days "
-        f"under {settings.reports_dir}"
+        f"rendered {len(result.pages)} pages for {len(result.jornadas) - len(result.unchanged)} "
+        f"days under {settings.reports_dir}; {len(result.unchanged)} days were up to date"
     )
     latest = settings.reports_dir / "latest.html"
     return dg.MaterializeResult(
         metadata={
             "jornadas": ", ".join(result.jornadas),
+            "jornadas_up_to_date": ", ".join(result.unchanged),
             "pages": len(result.pages),
             "bulletins": len(result.bulletins),
             "exports": len(result.exports),

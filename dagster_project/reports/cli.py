@@ -29,7 +29,11 @@ def run_report(args: argparse.Namespace) -> int:
     languages = [args.lang] if args.lang else list(LANGUAGES)
     try:
         result = render_reports(
-            settings.published_db, settings.reports_dir, jornada=args.jornada, languages=languages
+            settings.published_db,
+            settings.reports_dir,
+            jornada=args.jornada,
+            languages=languages,
+            force=True,  # asked for: render even days whose files are up to date
         )
     except NotPublishedError as error:
         print(f"{error}", file=sys.stderr)

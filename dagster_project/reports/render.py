@@ -7,15 +7,21 @@ Layout under JORNADAS_HOME/reports/:
   <jornada>/<table>.csv, <jornada>/report_<jornada>.xlsx   the page's tables
   latest.html / latest.en.html the latest day with data, with trends and links to every day
 Files are written to a temporary name and renamed into place so a reader never sees half.
+
+A weekly refresh changes a few days: a day whose page data, bulletin and rendering code are the
+same as when its files were last written is not written again (`.rendered.json` keeps a digest
+per day). Its data are still read, so a change anywhere in what the page shows re-renders it;
+what is skipped is the rendering and writing (templates, charts, XLSX), most of the cost.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -211,6 +217,57 @@ class RenderResult:
     exports: list[Path]
     bulletins: list[Path]
     jornadas: list[str]
+    # Days whose files were already up to date (a subset of `jornadas`; their files are not
+    # in pages/exports/bulletins).
+    unchanged: list[str] = field(default_factory=list)
+
+
+RENDER_STATE = ".rendered.json"
+
+
+def _code_digest() -> str:
+    """The report code and templates: any change re-renders every day."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted([*package.glob("*.py"), *TEMPLATES.rglob("*")]):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _day_digest(
+    code: str, languages: list[str], names: dict, bulletin, pages: dict[str, PageData]
+) -> str:
+    content = {
+        "code": code,
+        "languages": languages,
+        "activity_names": names,
+        "bulletin": bulletin.sidecar(),
+        "bulletin_texts": bulletin.texts,
+        "pages": {lang: asdict(data) for lang, data in pages.items()},
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _load_render_state(reports_dir: Path) -> dict[str, str]:
+    try:
+        return json.loads((reports_dir / RENDER_STATE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _write_render_state(reports_dir: Path, state: dict[str, str]) -> None:
+    _write_text(reports_dir / RENDER_STATE, json.dumps(state, indent=1, sort_keys=True))
+
+
+def _day_files(out_dir: Path, jornada_id: str, pages: dict[str, PageData]) -> list[Path]:
+    """The files a day's rendering writes, to tell that a skipped day's files are all there."""
+    files = [out_dir / "bulletin_figures.json", out_dir / f"report_{jornada_id}.xlsx"]
+    files += [out_dir / BULLETIN_NAMES[lang] for lang in LANGUAGES]
+    files += [out_dir / PAGE_NAMES[lang] for lang in pages]
+    for data in pages.values():
+        files += [out_dir / f"{name}.csv" for name in data.tables]
+    return files
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -446,8 +503,10 @@ def render_reports(
     reports_dir: Path,
     jornada: str | None = None,
     languages: Iterable[str] = LANGUAGES,
+    force: bool = False,
 ) -> RenderResult:
-    """Render pages, bulletins and exports from the published warehouse (read-only)."""
+    """Render pages, bulletins and exports from the published warehouse (read-only); days
+    whose files are up to date are left as they are unless `force`."""
     languages = [lang for lang in LANGUAGES if lang in set(languages)]
     result = RenderResult(pages=[], exports=[], bulletins=[], jornadas=[])
     env = _environment()
@@ -467,9 +526,24 @@ def render_reports(
             targets = available
         latest = available[-1] if available else None
         names = {lang: _activity_names(wh, lang) for lang in languages}
+        code = _code_digest()
+        state = _load_render_state(reports_dir)
         for jornada_id in targets:
             out_dir = reports_dir / jornada_id
             bulletin = write_bulletin(wh, jornada_id)
+            pages = {lang: collect(wh, jornada_id, lang) for lang in languages}
+            digest = _day_digest(code, languages, names, bulletin, pages)
+            is_latest = jornada_id == latest and jornada is None
+            up_to_date = state.get(jornada_id) == digest and all(
+                path.exists() for path in _day_files(out_dir, jornada_id, pages)
+            )
+            if up_to_date and not is_latest and not force:
+                result.jornadas.append(jornada_id)
+                result.unchanged.append(jornada_id)
+                continue
+            # A day half-written by an interrupted run must not pass as up to date.
+            if state.pop(jornada_id, None) is not None:
+                _write_render_state(reports_dir, state)
             _write_text(
                 out_dir / "bulletin_figures.json",
                 json.dumps(bulletin.sidecar(), ensure_ascii=False, indent=2, default=str),
@@ -480,7 +554,7 @@ def render_reports(
                 result.bulletins.append(path)
             exported = False
             for lang in languages:
-                data = collect(wh, jornada_id, lang)
+                data = pages[lang]
                 if not exported:
                     result.exports.extend(_write_exports(out_dir, data))
                     exported = True
@@ -513,6 +587,8 @@ def render_reports(
                     _write_text(latest_page, template.render(**context))
                     result.pages.append(latest_page)
             result.jornadas.append(jornada_id)
+            state[jornada_id] = digest
+            _write_render_state(reports_dir, state)
     return result
 
 
