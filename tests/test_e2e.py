@@ -195,7 +195,8 @@ def test_a_failed_or_warned_test_is_recorded_as_not_passed(sample_refresh: Refre
     assert len(by_id) == len(tests) - 1
     assert (by_id[failed].passed, by_id[failed].unexpected_count) == (False, 7)
     assert by_id[failed].observed_value == "7 failing rows"
-    assert by_id[warned].passed is False
+    assert (by_id[warned].passed, by_id[warned].severity) == (False, "WARN")  # never blocks
+    assert by_id[failed].severity == "ERROR"
     untouched = [o for key, o in by_id.items() if key not in (failed, warned)]
     assert untouched and all(o.passed for o in untouched)
     tested_model = manifest["nodes"][failed]["attached_node"]

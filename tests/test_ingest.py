@@ -434,6 +434,29 @@ def test_a_rejection_mid_batch_keeps_the_sighting_of_a_copy_seen_before_it(landi
     assert len(lines_of(db, "unit_reports/a.csv")) == 1
 
 
+def test_each_file_is_landed_again_at_most_once_however_many_rejections_follow(
+    landing, db, monkeypatch
+):
+    write(landing, "unit_reports/a.csv", f"{HEADER}\n{line()}\n")
+    for n in range(5):
+        ragged = f"{HEADER}\n{line(quantity=str(n))}\nNLIMS000001,2021-14\n"
+        write(landing, f"unit_reports/b{n}.csv", ragged)
+    write(landing, "unit_reports/c.csv", f"{HEADER}\n{line(quantity='5')}\n")
+    real = readers_module._land_csv_with_duckdb
+    reads: dict[str, int] = {}
+
+    def counting(target, path, *args, **kwargs):
+        reads[path.name] = reads.get(path.name, 0) + 1
+        return real(target, path, *args, **kwargs)
+
+    monkeypatch.setattr(readers_module, "_land_csv_with_duckdb", counting)
+    summary, _ = ingest_all(db, landing)
+    assert (summary.files_new, summary.files_rejected) == (7, 5)
+    assert reads["a.csv"] == 2  # landed, then once more after b0's rollback
+    assert reads["c.csv"] == 1
+    assert len(lines_of(db, "unit_reports/a.csv")) == 1
+
+
 def test_committed_batches_survive_an_error_in_a_later_one(landing, db, monkeypatch):
     """Batches of two: files 1-2 are committed before file 3 fails; 3 and 4 are not recorded
     and land on the next ingest."""

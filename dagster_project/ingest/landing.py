@@ -5,7 +5,8 @@ New files are landed in batches, each batch one transaction holding its files' l
 a file without its verdict) behind: the next refresh lands the whole batch again. (A transaction
 per file cost ~15 ms of commit and ledger statements per file, a third of ingest at the sample.)
 A file rejected mid-batch rolls the batch back (a failed DuckDB statement aborts its
-transaction); the batch's earlier files are landed again and the rejection recorded. A file
+transaction); the batch's earlier files are landed again, and the batch is committed with the
+rejection at once, so no file is landed more than twice. A file
 whose hash is already known only gets a sighting (once per path), so a refresh with nothing new
 writes nothing.
 
@@ -223,7 +224,10 @@ class _LandingBatch:
         self.members.append((landing_file, facts, now, verdict))
         if isinstance(verdict, Landed):
             self.lines += verdict.lines_landed
-        if len(self.members) >= BATCH_MAX_FILES or self.lines >= BATCH_MAX_LINES:
+        # After a rejection the batch is committed at once, so that a file is landed again at
+        # most once however many rejections follow it.
+        rejected = isinstance(verdict, FileRejected)
+        if rejected or len(self.members) >= BATCH_MAX_FILES or self.lines >= BATCH_MAX_LINES:
             self.commit()
         return verdict
 
@@ -239,7 +243,12 @@ class _LandingBatch:
         for landing_file, facts, _, verdict in self.members:
             if isinstance(verdict, Landed):
                 try:
-                    land_file(self.con, landing_file, facts, self.spec)
+                    again = land_file(self.con, landing_file, facts, self.spec)
+                    if again.lines_landed != verdict.lines_landed:
+                        raise RuntimeError(
+                            f"{again.lines_landed} lines now, {verdict.lines_landed} a moment "
+                            "ago: the file changed while it was being read"
+                        )
                 except Exception as error:  # it was landed a moment ago: not a verdict
                     self._abandon()
                     raise IngestError(

@@ -251,9 +251,10 @@ def _day_digest(
 
 def _load_render_state(reports_dir: Path) -> dict[str, str]:
     try:
-        return json.loads((reports_dir / RENDER_STATE).read_text(encoding="utf-8"))
+        state = json.loads((reports_dir / RENDER_STATE).read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
         return {}
+    return state if isinstance(state, dict) else {}  # anything else: render every day
 
 
 def _write_render_state(reports_dir: Path, state: dict[str, str]) -> None:
