@@ -158,17 +158,11 @@ def test_every_dbt_data_test_of_the_build_is_recorded_as_a_quality_result(
 
 
 def _artefacts(sample_refresh: RefreshOutcome) -> tuple[dict, dict, dict]:
-    from dagster_project.defs.dbt import TRANSLATOR  # needs the manifest: import after setup
+    from dagster_project.defs.dbt import asset_names  # needs the manifest: import after setup
+    from dagster_project.quality.dbt_tests import read_build_artifacts
 
-    target = sample_refresh.home / "build" / "dbt_target"
-    run_results = json.loads((target / "run_results.json").read_text())
-    manifest = json.loads((target / "manifest.json").read_text())
-    asset_of = {
-        unique_id: TRANSLATOR.get_asset_key(node).to_user_string()
-        for unique_id, node in manifest["nodes"].items()
-        if node["resource_type"] in ("model", "seed")
-    }
-    return run_results, manifest, asset_of
+    run_results, manifest = read_build_artifacts(sample_refresh.home / "build" / "dbt_target")
+    return run_results, manifest, asset_names(manifest)
 
 
 def test_a_failed_or_warned_test_is_recorded_as_not_passed(sample_refresh: RefreshOutcome):

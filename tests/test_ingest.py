@@ -315,6 +315,12 @@ def test_a_rejected_file_leaves_valid_files_of_the_batch_alone(landing, db):
         ("unit_reports/b_bad.csv", "rejected"),
         ("unit_reports/c_good.csv", "read"),
     ]
+    # b_bad's CSV error aborts the batch's transaction: a_good is landed again, exactly once.
+    assert lines_of(db, "unit_reports/a_good.csv") == [(2, "3")]
+    assert lines_of(db, "unit_reports/b_bad.csv") == []
+    assert lines_of(db, "unit_reports/c_good.csv") == [(2, "8")]
+    sightings = db.execute("select path from raw.file_sightings order by path").fetchall()
+    assert sightings == [(p,) for p, _ in verdicts]
 
 
 # --- identity, incrementality, temporary names ------------------------------------------------
@@ -395,26 +401,6 @@ def test_an_unexpected_error_fails_the_ingest_and_records_nothing(landing, db, m
 
 
 # --- batches: one transaction for many files -------------------------------------------------
-
-
-def test_a_rejection_mid_batch_keeps_the_batch_s_other_files_exactly_once(landing, db):
-    """DuckDB's CSV error aborts the batch's transaction; the files before it are landed again."""
-    write(landing, "unit_reports/a.csv", f"{HEADER}\n{line(quantity='1')}\n{line(quantity='2')}\n")
-    write(landing, "unit_reports/b.csv", f"{HEADER}\n{line()}\nNLIMS000001,2021-14\n")
-    write(landing, "unit_reports/c.csv", f"{HEADER}\n{line(quantity='3')}\n")
-    summary, _ = ingest_all(db, landing)
-    assert (summary.files_new, summary.files_rejected, summary.lines_landed) == (3, 1, 3)
-    verdicts = db.execute("select path, file_verdict from raw.files order by path").fetchall()
-    assert verdicts == [
-        ("unit_reports/a.csv", "read"),
-        ("unit_reports/b.csv", "rejected"),
-        ("unit_reports/c.csv", "read"),
-    ]
-    assert lines_of(db, "unit_reports/a.csv") == [(2, "1"), (3, "2")]
-    assert lines_of(db, "unit_reports/b.csv") == []
-    assert lines_of(db, "unit_reports/c.csv") == [(2, "3")]
-    sightings = db.execute("select path from raw.file_sightings order by path").fetchall()
-    assert sightings == [(p,) for p, _ in verdicts]
 
 
 def test_a_rejection_mid_batch_keeps_the_sighting_of_a_copy_seen_before_it(landing, db):

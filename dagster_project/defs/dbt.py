@@ -172,18 +172,22 @@ def build_fingerprint(dbt_vars: Mapping[str, Any]) -> str:
     return digest.hexdigest()
 
 
+def asset_names(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """Each model's and seed's unique_id -> its asset, as Dagster names it (e.g. 'core/x')."""
+    return {
+        unique_id: TRANSLATOR.get_asset_key(node).to_user_string()
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed", "snapshot")
+    }
+
+
 def _record_test_outcomes(run_id: str, target_path) -> list[str]:
     """Append the build's data-test outcomes to audit.quality_results; the failed ones, in words."""
     artefacts = read_build_artifacts(target_path)
     if artefacts is None:
         return []
     run_results, manifest = artefacts
-    asset_of = {
-        unique_id: TRANSLATOR.get_asset_key(node).to_user_string()
-        for unique_id, node in manifest["nodes"].items()
-        if node["resource_type"] in ("model", "seed", "snapshot")
-    }
-    outcomes = dbt_test_outcomes(run_results, manifest, asset_of)
+    outcomes = dbt_test_outcomes(run_results, manifest, asset_names(manifest))
     if not outcomes:
         return []
     settings = get_settings()

@@ -284,7 +284,7 @@ class _LandingBatch:
 
 def _record_files(con, members: list[tuple], run_id: str | None) -> None:
     """`raw.files` verdicts and `raw.file_sightings` of a batch's files, two statements."""
-    ledger: dict[str, list] = {column: [] for column in _LEDGER_COLUMNS}
+    rows = []
     for landing_file, facts, now, verdict in members:
         landed = verdict if isinstance(verdict, Landed) else None
         rejection = verdict if isinstance(verdict, FileRejected) else None
@@ -293,56 +293,32 @@ def _record_files(con, members: list[tuple], run_id: str | None) -> None:
         text_format = landing_file.format in ("csv", "json")
         if rejection is not None and text_format and rejection.code != "unreadable_encoding":
             encoding = facts.encoding
-        row = {
-            "file_hash": facts.sha256,
-            "path": landing_file.relpath,
-            "kind": landing_file.kind,
-            "format": landing_file.format,
-            "encoding": encoding,
-            "size_bytes": facts.size_bytes,
-            "file_verdict": "read" if landed else "rejected",
-            "reject_reason": rejection.reason if rejection else None,
-            "lines_in": landed.lines_in if landed else rejection.lines_counted,
-            "extra_columns": ",".join(landed.extra_columns)
-            if landed and landed.extra_columns
-            else None,
-            "first_seen_at": now,
-            "ingest_run_id": run_id,
-        }
-        for column in _LEDGER_COLUMNS:
-            ledger[column].append(row[column])
-    rows = pa.table(
-        {
-            **{column: ledger[column] for column in _LEDGER_COLUMNS},
-            "first_seen_at": pa.array(ledger["first_seen_at"], pa.timestamp("us", tz="UTC")),
-        }
-    )
-    con.register("_batch_files", rows)
+        extra = ",".join(landed.extra_columns) if landed and landed.extra_columns else None
+        rows.append(
+            {
+                "file_hash": facts.sha256,
+                "path": landing_file.relpath,
+                "kind": landing_file.kind,
+                "format": landing_file.format,
+                "encoding": encoding,
+                "size_bytes": facts.size_bytes,
+                "file_verdict": "read" if landed else "rejected",
+                "reject_reason": rejection.reason if rejection else None,
+                "lines_in": landed.lines_in if landed else rejection.lines_counted,
+                "extra_columns": extra,
+                "first_seen_at": now,
+                "ingest_run_id": run_id,
+            }
+        )
+    con.register("_batch_files", pa.Table.from_pylist(rows))
     try:
-        columns = ", ".join(_LEDGER_COLUMNS)
-        con.execute(f"insert into raw.files ({columns}) select {columns} from _batch_files")
+        con.execute("insert into raw.files by name select * from _batch_files")
         con.execute(
             "insert into raw.file_sightings (file_hash, path, seen_at) "
             "select file_hash, path, first_seen_at from _batch_files"
         )
     finally:
         con.unregister("_batch_files")
-
-
-_LEDGER_COLUMNS = (
-    "file_hash",
-    "path",
-    "kind",
-    "format",
-    "encoding",
-    "size_bytes",
-    "file_verdict",
-    "reject_reason",
-    "lines_in",
-    "extra_columns",
-    "first_seen_at",
-    "ingest_run_id",
-)
 
 
 def _reland_jornada(con, spec, jornada_id, on_disk, landed_now, summary, log) -> None:
