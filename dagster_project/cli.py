@@ -308,9 +308,13 @@ def run_refresh(
     from dagster import DagsterInstance
     from rich.console import Console
 
+    from dagster_project.quality import gx_worker
+
+    started = time.monotonic()
+    # GX loads in its own process on the other core while this one loads the definitions.
+    gx_worker.start()
     console = console or Console(file=sys.stdout, highlight=False, soft_wrap=True)
     warnings.filterwarnings("ignore", module="dagster.*")
-    started = time.monotonic()
     console.print(f"[bold]Refreshing[/bold] from {settings.raw_dir}")
     console.print(f"  home {settings.home}; build database {settings.build_db}")
     if definitions is None:

@@ -33,7 +33,7 @@ def stand_in(key: list[str], deps: list[list[str]]) -> dg.AssetsDefinition:
 
 @pytest.fixture(scope="session")
 def great_expectations_context():
-    return engine._gx_batch_definition()
+    engine.wait_for_gx()
 
 
 @pytest.fixture

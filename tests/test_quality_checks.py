@@ -30,8 +30,8 @@ SUITES = {suite.name: suite for suite in load_suites(EXPECTATIONS_DIR)}
 
 @pytest.fixture(scope="session")
 def great_expectations_context():
-    """Import GX and build its pandas datasource once for the whole session (~10-20 s)."""
-    return engine._gx_batch_definition()
+    """GX loaded once, in its worker process, for the whole session."""
+    engine.wait_for_gx()
 
 
 @pytest.fixture

@@ -62,7 +62,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def great_expectations_context():
-    return engine._gx_batch_definition()
+    engine.wait_for_gx()
 
 
 @pytest.mark.parametrize("partition_by", [None, "file_hash"])

@@ -41,7 +41,8 @@ def _run_ingest(context: dg.AssetExecutionContext, config: IngestConfig, kind: s
     if config.jornada_id and not config.reingest:
         raise dg.Failure("jornada_id is only used to re-ingest a day: set reingest: true")
     # The quality checks after ingest need Great Expectations, whose import takes seconds:
-    # start it now, in the background, so that it overlaps the reading of files.
+    # start its worker process now (a no-op when the refresh command already did), so that
+    # the import runs on the other core while files are read.
     start_gx_import()
     settings = get_settings()
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)

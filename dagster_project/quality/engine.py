@@ -12,23 +12,22 @@ Two phases, so that memory and time follow the new data and not the tables' hist
    profiles do not cover falls back to GX on the batch itself, fetched with only the columns
    it names.
 
-`great_expectations` takes 10-30 s to import. `start_gx_import` starts that import in a
-background thread when a check step begins, so it overlaps the DuckDB phase; the ephemeral
-context is built once per process and reused.
+`great_expectations` takes seconds to import. It runs in a worker process of its own
+(`gx_worker.py`), started when a run begins, so the import overlaps ingest and the DuckDB
+phase on the other core and holds nothing up in the run's own process.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from dagster_project.quality import profiles
+from dagster_project.quality import gx_worker, profiles
 from dagster_project.quality.profiles import ProfiledExpectation
 from dagster_project.quality.results import CheckOutcome
 from dagster_project.quality.rules import violations_sql
@@ -36,8 +35,6 @@ from dagster_project.quality.scope import create_scope
 from dagster_project.quality.suites import Expectation, Rule, Suite
 
 OFFENDING_ROWS_KEPT = 20
-_GX_STATE: dict[str, Any] = {}
-_GX_LOCK = threading.Lock()
 
 
 class QualityEngineError(RuntimeError):
@@ -67,66 +64,33 @@ class SuiteRun:
         return [item for item in self.outcomes if not item.passed and item.severity == "WARN"]
 
 
-# --- Great Expectations, imported once per process -------------------------------------------
-
-
-def _build_gx_state() -> None:
-    try:
-        import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
-
-        context = gx.get_context(mode="ephemeral")
-        context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        asset = context.data_sources.add_pandas("jornadas_build").add_dataframe_asset("batch")
-        _GX_STATE["batch_definition"] = asset.add_batch_definition_whole_dataframe("whole")
-    except BaseException as error:  # re-raised in the thread that needs GX
-        _GX_STATE["error"] = error
+# --- Great Expectations, in its own worker process (gx_worker.py) ---------------------------
 
 
 def start_gx_import() -> None:
-    """Import GX and build its context in a background thread (no-op when done or started)."""
-    with _GX_LOCK:
-        if "batch_definition" in _GX_STATE or "thread" in _GX_STATE:
-            return
-        thread = threading.Thread(target=_build_gx_state, name="gx-import", daemon=True)
-        _GX_STATE["thread"] = thread
-        thread.start()
+    """Start the GX worker, which imports GX at once on the other core (no-op when started)."""
+    gx_worker.start()
 
 
-def _gx_batch_definition():
-    """The pandas batch definition of the process-wide ephemeral GX context."""
-    start_gx_import()
-    _GX_STATE["thread"].join()
-    if "error" in _GX_STATE:
-        error = _GX_STATE.pop("error")
-        with _GX_LOCK:
-            _GX_STATE.pop("thread", None)  # let a later call try again
-        raise QualityEngineError(f"Great Expectations could not start: {error}") from error
-    return _GX_STATE["batch_definition"]
+def wait_for_gx() -> None:
+    """Block until GX is loaded in the worker; QualityEngineError when it cannot start."""
+    try:
+        gx_worker.ready()
+    except gx_worker.GxError as error:
+        raise QualityEngineError(str(error)) from error
 
 
 def _validate(frame: pd.DataFrame, suite_name: str, configs: list[tuple[str, str, dict]]):
     """Validate `frame` against (check_name, type, kwargs) triples; results keyed by name."""
-    batch_definition = _gx_batch_definition()
-    import great_expectations as gx
-    from great_expectations.expectations.expectation_configuration import (
-        ExpectationConfiguration,
-    )
-
-    gx_suite = gx.ExpectationSuite(name=suite_name)
-    for check_name, expectation_type, kwargs in configs:
-        gx_suite.add_expectation_configuration(
-            ExpectationConfiguration(
-                type=expectation_type, kwargs=kwargs, meta={"check_name": check_name}
-            )
+    try:
+        return gx_worker.validate(
+            frame,
+            suite_name,
+            configs,
+            {"result_format": "SUMMARY", "partial_unexpected_count": OFFENDING_ROWS_KEPT},
         )
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(
-        gx_suite,
-        result_format={"result_format": "SUMMARY", "partial_unexpected_count": OFFENDING_ROWS_KEPT},
-    )
-    by_name = {item.expectation_config.meta["check_name"]: item for item in result.results}
-    return by_name, result.to_json_dict()
+    except gx_worker.GxError as error:
+        raise QualityEngineError(str(error)) from error
 
 
 def _without_domain_clashes(configs: list[tuple[str, str, dict]]) -> list[list]:
@@ -543,7 +507,7 @@ def judge_suite(measure: _SuiteMeasure, run_id: str, scope: dict[str, int]) -> S
 
 def run_suites(con: duckdb.DuckDBPyConnection, suites: list[Suite], run_id: str) -> list[SuiteRun]:
     """Evaluate every expectation and rule of `suites` on this run's bounded batches."""
-    start_gx_import()  # overlaps the DuckDB phase
+    start_gx_import()  # loads GX while the DuckDB phase runs
     scope = create_scope(con, run_id)
     measures = [measure_suite(con, suite) for suite in suites]
     return [judge_suite(measure, run_id, scope) for measure in measures]
