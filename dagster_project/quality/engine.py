@@ -14,13 +14,15 @@ Two phases, so that memory and time follow the new data and not the tables' hist
 
 `great_expectations` takes seconds to import. It runs in a worker process of its own
 (`gx_worker.py`), started when a run begins, so the import overlaps ingest and the DuckDB
-phase on the other core and holds nothing up in the run's own process.
+phase on the other core and holds nothing up in the run's own process. The two phases
+overlap: a suite is judged while DuckDB measures the next one.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -509,8 +511,14 @@ def run_suites(con: duckdb.DuckDBPyConnection, suites: list[Suite], run_id: str)
     """Evaluate every expectation and rule of `suites` on this run's bounded batches."""
     start_gx_import()  # loads GX while the DuckDB phase runs
     scope = create_scope(con, run_id)
-    measures = [measure_suite(con, suite) for suite in suites]
-    return [judge_suite(measure, run_id, scope) for measure in measures]
+    # A suite is judged (GX, in its worker) while DuckDB measures the next one: both wait
+    # outside this interpreter's lock. Judging never touches `con`.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gx-judge") as judging:
+        judged = [
+            judging.submit(judge_suite, measure_suite(con, suite), run_id, scope)
+            for suite in suites
+        ]
+        return [future.result() for future in judged]
 
 
 def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, run_id: str) -> SuiteRun:
