@@ -29,6 +29,7 @@ from dagster_project.settings import (
     dbt_executable,
     export_environment,
     get_settings,
+    source_files,
 )
 
 EXIT_OK = 0
@@ -40,8 +41,6 @@ EXAMPLE_QUERY = (
     "select jornada_id, activity, quantity from marts.jornada_activity "
     "where jornada_id = '2021-14' order by quantity desc limit 5"
 )
-# dbt's own output folders; their files never make the manifest stale.
-_DBT_GENERATED = {"target", "logs", "dbt_packages"}
 
 
 # --- locations and setup ----------------------------------------------------------------
@@ -89,13 +88,7 @@ def dbt_manifest_is_stale() -> bool:
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    for path in DBT_PROJECT_DIR.rglob("*"):
-        relative = path.relative_to(DBT_PROJECT_DIR)
-        if relative.parts[0] in _DBT_GENERATED or not path.is_file():
-            continue
-        if path.stat().st_mtime > built:
-            return True
-    return False
+    return any(path.stat().st_mtime > built for path in source_files(DBT_PROJECT_DIR))
 
 
 def parse_dbt_project(settings: Settings) -> None:

@@ -16,6 +16,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 INSTANCE_TEMPLATE = Path(__file__).resolve().parent / "instance" / "dagster.yaml"
+# Folders dbt writes into; nothing in them changes what a build produces.
+DBT_GENERATED_DIRS = frozenset({"target", "logs", "dbt_packages"})
 
 RAW_DIR_ENV = "JORNADAS_RAW_DIR"
 HOME_ENV = "JORNADAS_HOME"
@@ -95,3 +97,15 @@ def dbt_executable() -> str:
     cron or `.venv/bin/jornadas`), else the one on PATH."""
     beside_python = Path(sys.executable).parent / "dbt"
     return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
+
+
+def source_files(root: Path) -> list[Path]:
+    """The files under `root` that decide what it builds, sorted: dbt's own output folders
+    and hidden files left out."""
+    return sorted(
+        path
+        for path in root.rglob("*")
+        if path.is_file()
+        and path.relative_to(root).parts[0] not in DBT_GENERATED_DIRS
+        and not path.name.startswith(".")
+    )

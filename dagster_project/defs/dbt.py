@@ -42,6 +42,7 @@ from dagster_project.settings import (
     duckdb_memory_limit,
     export_environment,
     get_settings,
+    source_files,
 )
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -157,17 +158,11 @@ def jornadas_dbt_models(
         fingerprint_file.write_text(fingerprint + "\n")
 
 
-# Folders dbt writes into; nothing in them changes what a build produces.
-_GENERATED = {"target", "logs", "dbt_packages"}
-
-
 def build_fingerprint(dbt_vars: Mapping[str, Any]) -> str:
     """A digest of everything besides raw data that decides what a build produces."""
     digest = hashlib.sha256(json.dumps(dict(dbt_vars), sort_keys=True).encode())
-    for path in sorted(DBT_PROJECT_DIR.rglob("*")):
+    for path in source_files(DBT_PROJECT_DIR):
         relative = path.relative_to(DBT_PROJECT_DIR)
-        if relative.parts[0] in _GENERATED or not path.is_file():
-            continue
         digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 

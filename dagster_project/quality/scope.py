@@ -21,7 +21,7 @@ import hashlib
 
 import duckdb
 
-from dagster_project.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR
+from dagster_project.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, source_files
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -45,21 +45,14 @@ create table if not exists audit.quality_scope_log (
     recorded_at timestamptz not null
 );
 """
-_GENERATED = {"target", "logs", "dbt_packages"}
 
 
 def code_fingerprint() -> str:
     """A digest of the dbt project and the suites: what decides the marts and their checks."""
     digest = hashlib.sha256()
     for root in (DBT_PROJECT_DIR, EXPECTATIONS_DIR):
-        for path in sorted(root.rglob("*")):
+        for path in source_files(root):
             relative = path.relative_to(root)
-            if (
-                relative.parts[0] in _GENERATED
-                or relative.name.startswith(".")
-                or not path.is_file()
-            ):
-                continue
             digest.update(f"{root.name}/{relative.as_posix()}".encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
