@@ -14,15 +14,15 @@ with goals as (
     group by jornada_id, unit_id, activity, specialty
 ),
 
+-- unit_activity is fct_activities already summed per jornada, unit, activity and specialty.
 performed as (
     select
         jornada_id,
         unit_id,
         activity,
         specialty,
-        sum(quantity) as performed
-    from {{ ref('fct_activities') }}
-    group by jornada_id, unit_id, activity, specialty
+        quantity as performed
+    from {{ ref('unit_activity') }}
 ),
 
 reporting_units as (

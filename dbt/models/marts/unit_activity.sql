@@ -32,7 +32,11 @@ select
     activities.activity,
     activities.specialty,
     cast(sum(activities.quantity) as bigint) as quantity,
-    cast(count(distinct activities.service_date) as bigint) as service_days
+    -- fct_activities has one row per unit, day, activity and specialty (tested, with
+    -- service_date not null, before this model builds), so a group's rows are its distinct
+    -- days: count(*) gives count(distinct service_date) without a hash set per group (about
+    -- 5x faster on the national data).
+    cast(count(*) as bigint) as service_days
 from activities
 left join units on activities.unit_id = units.unit_id
 group by
