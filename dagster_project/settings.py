@@ -11,6 +11,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
@@ -109,3 +110,11 @@ def source_files(root: Path) -> list[Path]:
         and path.relative_to(root).parts[0] not in DBT_GENERATED_DIRS
         and not path.name.startswith(".")
     )
+
+
+def digest_source_files(digest: Any, root: Path, prefix: str = "") -> None:
+    """Feed each of `root`'s source files into `digest`: its name (after `prefix`), then its
+    bytes."""
+    for path in source_files(root):
+        digest.update(f"{prefix}{path.relative_to(root).as_posix()}".encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")

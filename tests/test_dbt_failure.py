@@ -23,7 +23,7 @@ from dagster_project.cli import EXIT_FAILED
 from dagster_project.settings import PROJECT_ROOT
 from tests.conftest import SAMPLE_RAW_DIR
 
-_NOT_COPIED = {".git", ".venv", ".tools", "warehouse", "raw", "target", "logs", "__pycache__"}
+_NOT_COPIED = {"warehouse", "raw", "target", "logs", "__pycache__"}
 
 
 def _copy_project(destination: Path) -> Path:

@@ -15,7 +15,7 @@ import pytest
 from dagster_project.defs.publish import build_publish_asset, refresh_lock_resource
 from dagster_project.defs.quality import build_quality_checks
 from dagster_project.publish import published_run_id
-from dagster_project.quality import engine
+from dagster_project.quality import gx_worker
 from dagster_project.quality.suites import load_suites
 from dagster_project.settings import BUILD_DB_ENV, EXPECTATIONS_DIR, HOME_ENV, Settings
 from tests.test_quality_data import LATEST_JORNADA, build_crafted_warehouse, execute
@@ -33,7 +33,7 @@ def stand_in(key: list[str], deps: list[list[str]]) -> dg.AssetsDefinition:
 
 @pytest.fixture(scope="session")
 def great_expectations_context():
-    engine.wait_for_gx()
+    gx_worker.ready()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dagster_project.defs.quality import check_result
-from dagster_project.quality import engine
+from dagster_project.quality import gx_worker
 from dagster_project.quality.engine import QualityEngineError
 from dagster_project.quality.gate import run_quality_gate
 from dagster_project.quality.suites import Suite, load_suite, load_suites
@@ -31,7 +31,7 @@ SUITES = {suite.name: suite for suite in load_suites(EXPECTATIONS_DIR)}
 @pytest.fixture(scope="session")
 def great_expectations_context():
     """GX loaded once, in its worker process, for the whole session."""
-    engine.wait_for_gx()
+    gx_worker.ready()
 
 
 @pytest.fixture

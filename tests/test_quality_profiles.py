@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dagster_project.quality import engine
+from dagster_project.quality import engine, gx_worker
 from dagster_project.quality.profiles import PROFILED_TYPES, allowed_unexpected
 from dagster_project.quality.suites import Expectation, Suite
 
@@ -62,7 +62,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def great_expectations_context():
-    engine.wait_for_gx()
+    gx_worker.ready()
 
 
 @pytest.mark.parametrize("partition_by", [None, "file_hash"])

@@ -39,10 +39,10 @@ from dagster_project.quality.results import append_results
 from dagster_project.settings import (
     DBT_PROJECT_DIR,
     dbt_executable,
+    digest_source_files,
     duckdb_memory_limit,
     export_environment,
     get_settings,
-    source_files,
 )
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -161,9 +161,7 @@ def jornadas_dbt_models(
 def build_fingerprint(dbt_vars: Mapping[str, Any]) -> str:
     """A digest of everything besides raw data that decides what a build produces."""
     digest = hashlib.sha256(json.dumps(dict(dbt_vars), sort_keys=True).encode())
-    for path in source_files(DBT_PROJECT_DIR):
-        relative = path.relative_to(DBT_PROJECT_DIR)
-        digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    digest_source_files(digest, DBT_PROJECT_DIR)
     return digest.hexdigest()
 
 

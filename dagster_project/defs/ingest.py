@@ -16,7 +16,7 @@ import duckdb
 from pydantic import Field
 
 from dagster_project.ingest import GOAL, UNIT_REPORT, IngestSummary, ingest_kind
-from dagster_project.quality.engine import start_gx_import
+from dagster_project.quality import gx_worker
 from dagster_project.settings import duckdb_memory_limit, get_settings
 
 
@@ -43,7 +43,7 @@ def _run_ingest(context: dg.AssetExecutionContext, config: IngestConfig, kind: s
     # The quality checks after ingest need Great Expectations, whose import takes seconds:
     # start its worker process now (a no-op when the refresh command already did), so that
     # the import runs on the other core while files are read.
-    start_gx_import()
+    gx_worker.start()
     settings = get_settings()
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.build_db))

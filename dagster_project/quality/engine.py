@@ -69,19 +69,6 @@ class SuiteRun:
 # --- Great Expectations, in its own worker process (gx_worker.py) ---------------------------
 
 
-def start_gx_import() -> None:
-    """Start the GX worker, which imports GX at once on the other core (no-op when started)."""
-    gx_worker.start()
-
-
-def wait_for_gx() -> None:
-    """Block until GX is loaded in the worker; QualityEngineError when it cannot start."""
-    try:
-        gx_worker.ready()
-    except gx_worker.GxError as error:
-        raise QualityEngineError(str(error)) from error
-
-
 def _validate(frame: pd.DataFrame, suite_name: str, configs: list[tuple[str, str, dict]]):
     """Validate `frame` against (check_name, type, kwargs) triples; results keyed by name."""
     try:
@@ -509,7 +496,7 @@ def judge_suite(measure: _SuiteMeasure, run_id: str, scope: dict[str, int]) -> S
 
 def run_suites(con: duckdb.DuckDBPyConnection, suites: list[Suite], run_id: str) -> list[SuiteRun]:
     """Evaluate every expectation and rule of `suites` on this run's bounded batches."""
-    start_gx_import()  # loads GX while the DuckDB phase runs
+    gx_worker.start()  # loads GX while the DuckDB phase runs (a no-op when it runs already)
     scope = create_scope(con, run_id)
     # A suite is judged (GX, in its worker) while DuckDB measures the next one: both wait
     # outside this interpreter's lock. Judging never touches `con`.

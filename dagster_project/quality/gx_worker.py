@@ -145,14 +145,15 @@ class _Worker:
         self.lock = threading.Lock()
         self.started = False
 
+    def _ended(self) -> GxError:
+        code = self.process.wait()
+        return GxError(f"the Great Expectations worker process ended (exit code {code})")
+
     def _answer(self) -> Any:
         try:
             status, value = _receive(self.process.stdout)
         except EOFError:
-            code = self.process.wait()
-            raise GxError(
-                f"the Great Expectations worker process ended (exit code {code})"
-            ) from None
+            raise self._ended() from None
         if status == "error":
             raise GxError(value)
         return value
@@ -169,10 +170,7 @@ class _Worker:
             try:
                 _send(self.process.stdin, request)
             except BrokenPipeError:
-                code = self.process.wait()
-                raise GxError(
-                    f"the Great Expectations worker process ended (exit code {code})"
-                ) from None
+                raise self._ended() from None
             return self._answer()
 
     def stop(self) -> None:

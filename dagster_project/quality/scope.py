@@ -21,7 +21,7 @@ import hashlib
 
 import duckdb
 
-from dagster_project.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, source_files
+from dagster_project.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, digest_source_files
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -51,10 +51,7 @@ def code_fingerprint() -> str:
     """A digest of the dbt project and the suites: what decides the marts and their checks."""
     digest = hashlib.sha256()
     for root in (DBT_PROJECT_DIR, EXPECTATIONS_DIR):
-        for path in source_files(root):
-            relative = path.relative_to(root)
-            digest.update(f"{root.name}/{relative.as_posix()}".encode() + b"\0")
-            digest.update(path.read_bytes() + b"\0")
+        digest_source_files(digest, root, prefix=f"{root.name}/")
     return digest.hexdigest()
 
 
