@@ -8,7 +8,8 @@ column of `audit.file_ledger`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dagster_project.reports.i18n import ACTIVITY_ORDER, plain_reason
@@ -63,7 +64,9 @@ def jornadas_with_data(wh: Warehouse) -> list[dict[str, Any]]:
     )
 
 
-def collect(wh: Warehouse, jornada_id: str, lang: str) -> PageData:
+def read_day(wh: Warehouse, jornada_id: str) -> PageData:
+    """The day's tables as the warehouse holds them, in no language: every query of the page
+    runs once however many languages it is rendered in (see `localized`)."""
     jid = sql_literal(jornada_id)
     calendar_rows = wh.rows(
         "select jornada_id, start_date, end_date, kind, dates_source "
@@ -72,7 +75,6 @@ def collect(wh: Warehouse, jornada_id: str, lang: str) -> PageData:
     if not calendar_rows:
         raise ValueError(f"jornada {jornada_id} is not in core.dim_jornadas")
     overview_rows = wh.rows(f"select * from marts.jornada_overview where jornada_id = {jid}")
-    name = "name_es" if lang == "es" else "name_en"
     tables: dict[str, Table] = {}
 
     national = _table(
@@ -138,7 +140,7 @@ def collect(wh: Warehouse, jornada_id: str, lang: str) -> PageData:
         "order by r.completeness_pct, r.timeliness_pct, o.ooad_id is null, ooad_name",
     )
 
-    tables.update(_quarantine_tables(wh, jid, lang))
+    tables.update(_quarantine_tables(wh, jid))
 
     has_reconciliation = wh.has_table("marts", "bulletin_reconciliation")
     if has_reconciliation:
@@ -162,10 +164,6 @@ def collect(wh: Warehouse, jornada_id: str, lang: str) -> PageData:
             "order by case r.verdict when 'match' then 1 else 0 end, r.bulletin_id, "
             "r.scope_level, r.activity, r.specialty",
         )
-    for table in tables.values():
-        for row in table.rows:
-            if "name_es" in row:
-                row["name"] = row.get(name) or row.get("activity") or row.get("specialty")
     return PageData(
         jornada_id=jornada_id,
         calendar=calendar_rows[0],
@@ -175,7 +173,41 @@ def collect(wh: Warehouse, jornada_id: str, lang: str) -> PageData:
     )
 
 
-def _quarantine_tables(wh: Warehouse, jid: str, lang: str) -> dict[str, Table]:
+def _file_reason(row: dict[str, Any]) -> tuple[Any, Any]:
+    reason = row.get("reason") or ""
+    return reason, reason
+
+
+# Per table with rejections: a row's (reason code, detail) for `plain_reason`.
+_REASONS = {
+    "quarantined_reports": lambda row: (row["verdict"], row.get("reason")),
+    "rejected_lines": lambda row: (row["reason_code"], row.get("reason")),
+    "rejected_files": _file_reason,
+}
+
+
+def localized(day: PageData, lang: str) -> PageData:
+    """A copy of `day` (from `read_day`) with each row's name in `lang` and each rejection's
+    reason in plain words; `day` itself is left as it is."""
+    name = "name_es" if lang == "es" else "name_en"
+    tables: dict[str, Table] = {}
+    for key, table in day.tables.items():
+        rows = copy.deepcopy(table.rows)
+        columns = list(table.columns)
+        for row in rows:
+            if "name_es" in row:
+                row["name"] = row.get(name) or row.get("activity") or row.get("specialty")
+        reason_of = _REASONS.get(key)
+        if reason_of is not None and rows:
+            for row in rows:
+                code, detail = reason_of(row)
+                row["reason_plain"] = plain_reason(code, lang, detail)
+            columns.append("reason_plain")
+        tables[key] = replace(table, columns=columns, rows=rows)
+    return replace(day, tables=tables)
+
+
+def _quarantine_tables(wh: Warehouse, jid: str) -> dict[str, Table]:
     """Rejected and conflicting reports of the day, with their invalid lines and reasons."""
     tables: dict[str, Table] = {}
     reports = _table(
@@ -189,9 +221,6 @@ def _quarantine_tables(wh: Warehouse, jid: str, lang: str) -> dict[str, Table]:
         "left join core.dim_ooad as o on o.ooad_id = q.ooad_id "
         f"where q.jornada_id = {jid} order by ooad_name, q.unit_id, q.submitted_at",
     )
-    for row in reports.rows:
-        row["reason_plain"] = plain_reason(row["verdict"], lang, row.get("reason"))
-    reports.columns = [*reports.columns, "reason_plain"] if reports.rows else reports.columns
     tables["quarantined_reports"] = reports
 
     line_columns = wh.columns("audit", "rejected_lines")
@@ -207,10 +236,6 @@ def _quarantine_tables(wh: Warehouse, jid: str, lang: str) -> dict[str, Table]:
         f"group by unit_id, {file_column}, reason_code, column_name "
         "order by unit_id, path, n_lines desc",
     )
-    for row in lines.rows:
-        row["reason_plain"] = plain_reason(row["reason_code"], lang, row.get("reason"))
-    if lines.rows:
-        lines.columns = [*lines.columns, "reason_plain"]
     tables["rejected_lines"] = lines
 
     ledger_columns = wh.columns("audit", "file_ledger")
@@ -234,11 +259,6 @@ def _quarantine_tables(wh: Warehouse, jid: str, lang: str) -> dict[str, Table]:
             f"from audit.file_ledger where {verdict_column} = 'rejected' {unread_only}"
             "order by path",
         )
-        for row in files.rows:
-            reason = row.get("reason") or ""
-            row["reason_plain"] = plain_reason(reason, lang, reason)
-        if files.rows:
-            files.columns = [*files.columns, "reason_plain"]
         tables["rejected_files"] = files
     return tables
 

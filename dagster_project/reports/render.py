@@ -31,7 +31,13 @@ from markupsafe import Markup
 
 from dagster_project.reports import charts
 from dagster_project.reports.bulletin import CONSULTATIONS_COUNTED, TRANSPLANTS, write_bulletin
-from dagster_project.reports.content import TREND_ACTIVITIES, PageData, collect, jornadas_with_data
+from dagster_project.reports.content import (
+    TREND_ACTIVITIES,
+    PageData,
+    jornadas_with_data,
+    localized,
+    read_day,
+)
 from dagster_project.reports.content import trends as trends_table
 from dagster_project.reports.exports import write_csv, write_xlsx
 from dagster_project.reports.i18n import (
@@ -235,16 +241,16 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def _day_digest(
-    code: str, languages: list[str], names: dict, bulletin, pages: dict[str, PageData]
-) -> str:
+def _day_digest(code: str, languages: list[str], names: dict, bulletin, day: PageData) -> str:
+    """What a day's files are made of. The pages are `day` localized by the report code, so
+    `day` (in no language) stands for them."""
     content = {
         "code": code,
         "languages": languages,
         "activity_names": names,
         "bulletin": bulletin.sidecar(),
         "bulletin_texts": bulletin.texts,
-        "pages": {lang: asdict(data) for lang, data in pages.items()},
+        "day": asdict(day),
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -532,8 +538,9 @@ def render_reports(
         for jornada_id in targets:
             out_dir = reports_dir / jornada_id
             bulletin = write_bulletin(wh, jornada_id)
-            pages = {lang: collect(wh, jornada_id, lang) for lang in languages}
-            digest = _day_digest(code, languages, names, bulletin, pages)
+            day = read_day(wh, jornada_id)
+            pages = {lang: localized(day, lang) for lang in languages}
+            digest = _day_digest(code, languages, names, bulletin, day)
             is_latest = jornada_id == latest and jornada is None
             up_to_date = state.get(jornada_id) == digest and all(
                 path.exists() for path in _day_files(out_dir, jornada_id, pages)
