@@ -3,7 +3,11 @@
 The published warehouse (`JORNADAS_HOME/jornadas.duckdb`) is never opened for writing. A
 publish copies the schemas `core`, `marts` and `audit` of the build database (views become
 tables) into a new file `jornadas.duckdb.new-<run>`, written with DuckDB storage version
-v1.5.0 so that DuckDB >= 1.5 clients open it; checks the new file; fsyncs it; keeps the
+v1.5.0 so that DuckDB >= 1.5 clients open it. When a published file exists, the new file
+starts as a byte copy of it and only what differs is written: the big tables (facts and
+unit-level marts) row by row, per (unit, jornada) group whose rows changed, found by
+comparing each group's row count and hash sum; the others whole (see `_write_new_file`).
+Then the publish checks the new file; fsyncs it; keeps the
 current version as `jornadas.previous.duckdb` (a hard link, so the published file is never
 touched); and only then makes it visible with one `os.replace`. A process killed at any
 moment therefore leaves either the old or the new complete version in place; leftovers are
@@ -40,6 +44,14 @@ from dagster_project.settings import Settings
 
 PUBLISHED_SCHEMAS = ("core", "marts", "audit")
 STORAGE_VERSION = "v1.5.0"
+# Tables with at least this many rows, and these key columns, are updated row by row in a new
+# file that starts as a copy of the published one: rewriting 26 M fact rows costs ~11 s, a
+# week's changed groups ~5 s. Smaller tables are rewritten whole (cheaper than comparing).
+ROW_LEVEL_MIN_ROWS = 1_000_000
+ROW_LEVEL_KEY = ("unit_id", "jornada_id")
+# Deleted rows leave free blocks behind; past this share the new file is written from scratch
+# (compact) instead of from a copy of the published one.
+MAX_FREE_BLOCK_SHARE = 0.25
 NEW_FILE_PREFIX = "jornadas.duckdb.new-"
 PREVIOUS_TMP_PREFIX = "jornadas.previous.duckdb.tmp-"
 ROLLBACK_TMP_PREFIX = "jornadas.duckdb.rollback-"
@@ -78,6 +90,12 @@ class PublishResult:
     previous_file: Path | None
     tables: dict[str, int]
     checked_with_cli: bool
+    # Per table: key groups replaced row by row in a copy of the previous version, or None
+    # when the table was written whole.
+    written: dict[str, int | None]
+    # Why the new file was written from scratch, or None when it started as a copy of the
+    # published one.
+    written_from_scratch_because: str | None
 
 
 # ---------------------------------------------------------------------------------------
@@ -203,23 +221,132 @@ def _refuse_if_checks_failed(
         raise PublishRefused(f"quality suites without results in run {run_id}: {missing}")
 
 
-def _copy_to_new_file(
+def _attach_seeded(con: duckdb.DuckDBPyConnection, published: Path, new_file: Path) -> str | None:
+    """Copy the published file to `new_file` and attach the copy as `publish_target`.
+
+    Returns why the copy cannot seed the new version (then nothing is attached and the copy is
+    gone), or None when it is attached and ready to be brought up to date."""
+    if not published.exists():
+        return "no published file yet"
+    shutil.copyfile(published, new_file)  # a copy: the published file is never written
+    con.execute(f"attach '{new_file}' as publish_target (read_write)")
+    version = con.execute(
+        "select tags['storage_version'] from duckdb_databases() "
+        "where database_name = 'publish_target'"
+    ).fetchone()
+    blocks = con.execute(
+        "select total_blocks, free_blocks from pragma_database_size() "
+        "where database_name = 'publish_target'"
+    ).fetchone()
+    why = None
+    if not version or (version[0] or "").rstrip("+") != STORAGE_VERSION:
+        why = f"the published file has storage version {version[0] if version else None}"
+    elif blocks and blocks[0] and blocks[1] / blocks[0] > MAX_FREE_BLOCK_SHARE:
+        why = f"{blocks[1]} of the published file's {blocks[0]} blocks are free: compacting"
+    if why is not None:
+        con.execute("detach publish_target")
+        new_file.unlink()
+    return why
+
+
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> list:
+    return con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_catalog = ? and table_schema = ? and table_name = ? "
+        "order by ordinal_position",
+        [catalog, schema, table],
+    ).fetchall()
+
+
+def _row_level_tables(
+    con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """Published tables worth updating row by row in the seeded file: big, keyed, and with
+    the same columns in the build and in the published version."""
+    found = con.execute(
+        "select schema_name, table_name from duckdb_tables() "
+        "where database_name = current_database() and estimated_size >= ?",
+        [ROW_LEVEL_MIN_ROWS],
+    ).fetchall()
+    build = con.execute("select current_database()").fetchone()[0]
+    chosen = set()
+    for schema, table in set(found) & set(relations):
+        columns = _columns(con, build, schema, table)
+        if {name for name, _ in columns} >= set(ROW_LEVEL_KEY) and columns == _columns(
+            con, "publish_target", schema, table
+        ):
+            chosen.add((schema, table))
+    return chosen
+
+
+def _update_changed_groups(con: duckdb.DuckDBPyConnection, qualified: str) -> int:
+    """Make publish_target's copy of `qualified` equal to the build's by replacing the rows of
+    every key group whose row count or row-hash sum differs. Returns the groups replaced."""
+    key = ", ".join(ROW_LEVEL_KEY)
+    same_key = " and ".join(f"t.{c} is not distinct from c.{c}" for c in ROW_LEVEL_KEY)
+    groups = f"select {key}, count(*) as n, sum(hash(t)) as h from {{}} as t group by all"
+    con.execute(
+        "create or replace temp table publish_changed_groups as "
+        f"select {', '.join(f'coalesce(b.{c}, p.{c}) as {c}' for c in ROW_LEVEL_KEY)} "
+        f"from ({groups.format(qualified)}) as b "
+        f"full join ({groups.format('publish_target.' + qualified)}) as p on "
+        + " and ".join(f"b.{c} is not distinct from p.{c}" for c in ROW_LEVEL_KEY)
+        + " where b.n is distinct from p.n or b.h is distinct from p.h"
+    )
+    found = con.execute("select count(*) from publish_changed_groups").fetchone()
+    changed = found[0] if found else 0
+    if changed:
+        con.execute(
+            f"delete from publish_target.{qualified} as t "
+            f"using publish_changed_groups as c where {same_key}"
+        )
+        con.execute(
+            f"insert into publish_target.{qualified} by name select t.* from {qualified} as t "
+            f"semi join publish_changed_groups as c on {same_key}"
+        )
+    con.execute("drop table publish_changed_groups")
+    return changed
+
+
+def _write_new_file(
     con: duckdb.DuckDBPyConnection,
+    settings: Settings,
     new_file: Path,
     relations: list[tuple[str, str]],
     run_id: str,
     on_stage: StageHook,
-) -> dict[str, int]:
-    con.execute(
-        f"attach '{new_file}' as publish_target (storage_version '{STORAGE_VERSION}', read_write)"
-    )
+) -> tuple[dict[str, int], dict[str, int | None], str | None]:
+    """Write the new version; returns every table's row count, how each was written (the
+    number of key groups replaced row by row, or None: whole), and why the file was not
+    started from a copy of the published one (None when it was)."""
+    why_not_seeded = _attach_seeded(con, settings.published_db, new_file)
+    seeded = why_not_seeded is None
+    if not seeded:
+        con.execute(
+            f"attach '{new_file}' as publish_target "
+            f"(storage_version '{STORAGE_VERSION}', read_write)"
+        )
     counts: dict[str, int] = {}
+    written: dict[str, int | None] = {}
     try:
         for schema in PUBLISHED_SCHEMAS:
-            con.execute(f"create schema publish_target.{schema}")
+            con.execute(f"create schema if not exists publish_target.{schema}")
+        row_level = _row_level_tables(con, relations) if seeded else set()
+        if seeded:  # what the build no longer has must not outlive it in the published file
+            wanted = {*relations, ("audit", "published_version")}
+            for schema, table, kind in _target_relations(con):
+                if (schema, table) not in wanted:
+                    con.execute(f"drop {kind} publish_target.{_quoted(schema)}.{_quoted(table)}")
         for schema, table in relations:
             qualified = f"{_quoted(schema)}.{_quoted(table)}"
-            con.execute(f"create table publish_target.{qualified} as select * from {qualified}")
+            if (schema, table) in row_level:
+                written[f"{schema}.{table}"] = _update_changed_groups(con, qualified)
+            else:
+                con.execute(
+                    f"create or replace table publish_target.{qualified} "
+                    f"as select * from {qualified}"
+                )
+                written[f"{schema}.{table}"] = None
             found = con.execute(f"select count(*) from publish_target.{qualified}").fetchone()
             counts[f"{schema}.{table}"] = found[0] if found else 0
             on_stage(f"copied:{schema}.{table}")
@@ -232,7 +359,18 @@ def _copy_to_new_file(
         con.execute("checkpoint publish_target")
     finally:
         con.execute("detach publish_target")
-    return counts
+    return counts, written, why_not_seeded
+
+
+def _target_relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    placeholders = ", ".join("?" for _ in PUBLISHED_SCHEMAS)
+    return con.execute(
+        "select table_schema, table_name, "
+        "case when table_type = 'VIEW' then 'view' else 'table' end "
+        "from information_schema.tables "
+        f"where table_catalog = 'publish_target' and table_schema in ({placeholders})",
+        list(PUBLISHED_SCHEMAS),
+    ).fetchall()
 
 
 def duckdb_cli() -> Path | None:
@@ -330,7 +468,9 @@ def publish_warehouse(
             if not any(schema == "marts" for schema, _ in relations):
                 raise PublishRefused("the build database has no marts to publish")
             on_stage("copying")
-            counts = _copy_to_new_file(con, new_file, relations, run_id, on_stage)
+            counts, written, from_scratch_because = _write_new_file(
+                con, settings, new_file, relations, run_id, on_stage
+            )
         except BaseException:
             con.close()
             new_file.unlink(missing_ok=True)
@@ -357,6 +497,8 @@ def publish_warehouse(
             previous_file=previous,
             tables=counts,
             checked_with_cli=checked_with_cli,
+            written=written,
+            written_from_scratch_because=from_scratch_because,
         )
 
 

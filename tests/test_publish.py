@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import dagster_project.publish as publish_module
 from dagster_project.publish import (
     NEW_FILE_PREFIX,
     PublishRefused,
@@ -152,6 +153,142 @@ def test_publish_refuses_when_a_required_suite_did_not_run(settings: Settings) -
     with pytest.raises(PublishRefused, match="marts_goal_attainment"):
         publish_warehouse(settings, "run-1", required_suites=["marts_goal_attainment"])
     assert not settings.published_db.exists()
+
+
+def differences_from_build(settings: Settings) -> dict[str, int]:
+    """Per published table: rows in the published file or in the build but not in both
+    (multiset difference both ways); an empty dict when the file is the build's copy."""
+    con = duckdb.connect(str(settings.published_db), read_only=True)
+    try:
+        con.execute(f"attach '{settings.build_db}' as build (read_only)")
+        names = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database() "
+            "and table_schema in ('core', 'marts', 'audit') "
+            "and table_name not in ('published_version', 'publish_log')"
+        ).fetchall()
+        built = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = 'build' and table_schema in ('core', 'marts', 'audit') "
+            "and table_name != 'publish_log'"
+        ).fetchall()
+        assert sorted(names) == sorted(built)
+        found = {}
+        for schema, table in names:
+            here, there = f"{schema}.{table}", f"build.{schema}.{table}"
+            [(count,)] = con.execute(
+                f"select (select count(*) from (from {here} except all from {there})) "
+                f"+ (select count(*) from (from {there} except all from {here}))"
+            ).fetchall()
+            if count:
+                found[here] = count
+        return found
+    finally:
+        con.close()
+
+
+def every_keyed_table_is_big(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The crafted warehouse is small: every keyed table counts as big, and the whole tables
+    rewritten beside them (most of so small a file) do not trigger a compacting rewrite."""
+    monkeypatch.setattr(publish_module, "ROW_LEVEL_MIN_ROWS", 0)
+    monkeypatch.setattr(publish_module, "MAX_FREE_BLOCK_SHARE", 1.0)
+
+
+def test_a_second_publish_updates_big_tables_row_by_row_and_equals_the_build(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    every_keyed_table_is_big(monkeypatch)
+    first = publish_warehouse(settings, "run-1")
+    assert first.written_from_scratch_because == "no published file yet"
+    assert set(first.written.values()) == {None}
+    run_1_rows = settings.published_db.read_bytes()
+
+    # A week: corrected quantities in one (unit, jornada) group, a group withdrawn, a new one.
+    [(unit, jornada)] = execute(
+        settings.build_db,
+        "select unit_id, jornada_id from core.fct_activities order by unit_id, jornada_id limit 1",
+    )
+    [(gone_unit, gone_jornada)] = execute(
+        settings.build_db,
+        "select unit_id, jornada_id from core.fct_activities "
+        "order by unit_id desc, jornada_id desc limit 1",
+    )
+    execute(
+        settings.build_db,
+        "update core.fct_activities set quantity = quantity + 1 "
+        "where unit_id = ? and jornada_id = ?",
+        [unit, jornada],
+    )
+    execute(
+        settings.build_db,
+        "delete from core.fct_activities where unit_id = ? and jornada_id = ?",
+        [gone_unit, gone_jornada],
+    )
+    execute(
+        settings.build_db,
+        "insert into core.fct_activities by name select * replace ('2099-01' as jornada_id) "
+        "from core.fct_activities where unit_id = ? and jornada_id = ?",
+        [unit, jornada],
+    )
+    rebuild_marts(settings.build_db)
+    # A table the build no longer has must leave the published file too.
+    execute(settings.build_db, "create table marts.retired as select 1 as x")
+    week = publish_warehouse(settings, "run-2")
+    # The corrected group, the withdrawn one and the new one.
+    assert week.written["core.fct_activities"] == 3
+    assert differences_from_build(settings) == {}
+    execute(settings.build_db, "drop table marts.retired")
+
+    second = publish_warehouse(settings, "run-3")
+    assert second.written_from_scratch_because is None
+    assert second.written["core.fct_activities"] == 0  # run-2 already brought it up to date
+    assert second.written["marts.unit_activity"] == 0
+    assert "marts.retired" not in second.tables
+    assert differences_from_build(settings) == {}
+    # The version it replaced was never written to.
+    assert published_run_id(settings.previous_db) == "run-2"
+    assert run_1_rows != settings.published_db.read_bytes()
+
+
+def test_row_level_publish_replaces_exactly_the_changed_groups(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    every_keyed_table_is_big(monkeypatch)
+    publish_warehouse(settings, "run-1")
+    change_the_data(settings, 2)  # one unit's surgeries, in every jornada it reported
+    [(changed_groups,)] = execute(
+        settings.build_db,
+        "select count(distinct (unit_id, jornada_id)) from core.fct_activities "
+        "where unit_id = (select min(unit_id) from core.fct_activities "
+        "where activity = 'surgery') and activity = 'surgery'",
+    )
+    result = publish_warehouse(settings, "run-2")
+    assert result.written_from_scratch_because is None
+    assert changed_groups > 0
+    assert result.written["core.fct_activities"] == changed_groups
+    assert result.written["marts.unit_activity"] == changed_groups
+    assert result.written["marts.jornada_activity"] is None  # no unit_id: written whole
+    assert differences_from_build(settings) == {}
+    facts, marts = facts_and_marts_agree(settings.published_db)
+    assert facts == marts
+
+
+def test_changed_columns_and_free_space_make_a_table_or_file_written_whole(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    every_keyed_table_is_big(monkeypatch)
+    publish_warehouse(settings, "run-1")
+    execute(settings.build_db, "alter table marts.unit_activity add column note varchar")
+    result = publish_warehouse(settings, "run-2")
+    assert result.written["marts.unit_activity"] is None
+    assert result.written["core.fct_activities"] == 0
+    assert differences_from_build(settings) == {}
+
+    monkeypatch.setattr(publish_module, "MAX_FREE_BLOCK_SHARE", -1.0)
+    result = publish_warehouse(settings, "run-3")
+    assert "compacting" in (result.written_from_scratch_because or "")
+    assert set(result.written.values()) == {None}
+    assert differences_from_build(settings) == {}
 
 
 CHILD_PUBLISH = textwrap.dedent(

@@ -135,8 +135,10 @@ def build_publish_asset(
         deps=list(dep_keys),
         required_resource_keys={"refresh_lock"},
         description=(
-            "Copies core, marts and audit into a new DuckDB file (storage v1.5.0), checks it, "
-            "and atomically replaces JORNADAS_HOME/jornadas.duckdb; keeps the previous version."
+            "Writes core, marts and audit into a new DuckDB file (storage v1.5.0): a copy of "
+            "the published one brought up to date (big tables row by row) or, the first time, "
+            "from scratch. Checks it and atomically replaces JORNADAS_HOME/jornadas.duckdb; "
+            "keeps the previous version."
         ),
     )
     def published_warehouse(context: AssetExecutionContext) -> dg.MaterializeResult:
@@ -151,6 +153,10 @@ def build_publish_asset(
                 "tables": len(result.tables),
                 "rows": dg.MetadataValue.json(result.tables),
                 "checked_with_duckdb_cli": result.checked_with_cli,
+                "groups_replaced_row_by_row": dg.MetadataValue.json(
+                    {name: n for name, n in result.written.items() if n is not None}
+                ),
+                "written_from_scratch_because": result.written_from_scratch_because or "",
             }
         )
 
