@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from dagster_project.settings import DBT_PROJECT_DIR
@@ -190,3 +192,55 @@ def test_dbt_unit_tests_pass(incremental_and_scratch, tmp_path):
     completed = subprocess.run(command, capture_output=True, text=True, env=environment)
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
     assert " PASS=" in completed.stdout and " ERROR=0" in completed.stdout
+
+
+def test_uniqueness_tests_find_exactly_the_repeated_rows(incremental_and_scratch, tmp_path):
+    """The DuckDB `unique_combination_of_columns` groups a hash of the columns first; on a copy
+    of a real build with repeated rows (a null in the key among them) it must fail with the
+    groups a plain GROUP BY finds, and pass where nothing repeats."""
+    _, scratch, _ = incremental_and_scratch
+    build_db = tmp_path / "jornadas_build.duckdb"
+    shutil.copyfile(scratch.build_db, build_db)
+    keys = {
+        "marts.unit_activity": "jornada_id, unit_id, activity, specialty",
+        "core.fct_activities": "unit_id, service_date, activity, specialty",
+    }
+    with duckdb.connect(str(build_db)) as con:
+        for table in keys:
+            for specialty_is_null in (True, False):
+                con.execute(
+                    f"insert into {table} select * from {table} "
+                    f"where (specialty is null) = {specialty_is_null} limit 1"
+                )
+        expected = {
+            table: con.execute(
+                f"select count(*) from (select {columns} from {table} "
+                f"group by {columns} having count(*) > 1)"
+            ).fetchone()[0]
+            for table, columns in keys.items()
+        }
+    assert expected == {"marts.unit_activity": 2, "core.fct_activities": 2}
+
+    dbt = Path(sys.executable).parent / "dbt"
+    target = tmp_path / "target"
+    command = [
+        str(dbt), "test", "--select", "test_name:unique_combination_of_columns",
+        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(target), "--log-path", str(tmp_path / "logs"),
+    ]  # fmt: skip
+    environment = {**os.environ, "JORNADAS_BUILD_DB": str(build_db)}
+    completed = subprocess.run(command, capture_output=True, text=True, env=environment)
+    assert completed.returncode == 1, completed.stdout[-4000:] + completed.stderr[-2000:]
+
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    manifest = json.loads((target / "manifest.json").read_text())["nodes"]
+    failures = {}
+    for result in results:
+        model = manifest[manifest[result["unique_id"]]["attached_node"]]
+        failures[f"{model['schema']}.{model['name']}"] = (result["status"], result["failures"])
+    assert len(failures) > len(keys)  # the other models' uniqueness tests ran too
+    for table, (status, found) in failures.items():
+        if table in keys:
+            assert (status, found) == ("fail", expected[table]), table
+        else:
+            assert (status, found) == ("pass", 0), table

@@ -1,9 +1,6 @@
 {#- No two rows share these columns (nulls compare equal, as a grain should). -#}
 {% test unique_combination_of_columns(model, combination_of_columns) %}
-    select
-        {{ combination_of_columns | join(', ') }},
-        count(*) as n_rows
-    from {{ model }}
-    group by {{ combination_of_columns | join(', ') }}
-    having count(*) > 1
+    {{ return(adapter.dispatch('test_unique_combination_of_columns', 'jornadas')(
+        model, combination_of_columns
+    )) }}
 {% endtest %}
