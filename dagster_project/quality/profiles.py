@@ -175,11 +175,18 @@ def profile_sql(batch_sql: str, partition_by: str | None, items: list[ProfiledEx
 
 
 def _repeated_keys_cte(batch_sql: str, item: ProfiledExpectation) -> str:
+    # Grouping one 64-bit hash of the key is about twice as fast as grouping the key's columns
+    # on the big tables; only keys whose hash repeats are then grouped for real. Rows sharing
+    # a key share its hash, so `repeated` is exactly the keys that repeat.
     keys = ", ".join(quoted(name) for name in item.key_columns)
     return (
         f"with batch as ({batch_sql}),\n"
+        f"repeated_hashes as (select hash({keys}) as key_hash from batch "
+        f"where {item.considered} group by all having count(*) > 1),\n"
         f"repeated as (select {keys}, count(*) as repeats from batch "
-        f"where {item.considered} group by all having count(*) > 1)"
+        f"where {item.considered} "
+        f"and hash({keys}) in (select repeated_hashes.key_hash from repeated_hashes) "
+        "group by all having count(*) > 1)"
     )
 
 
