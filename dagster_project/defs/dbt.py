@@ -159,8 +159,10 @@ def jornadas_dbt_models(
 
 
 def build_fingerprint(dbt_vars: Mapping[str, Any]) -> str:
-    """A digest of everything besides raw data that decides what a build produces."""
+    """A digest of everything besides raw data that decides what a build produces: the dbt
+    project, its vars, and DuckDB's version (stored fingerprints use its `hash`)."""
     digest = hashlib.sha256(json.dumps(dict(dbt_vars), sort_keys=True).encode())
+    digest.update(f"duckdb {duckdb.__version__}".encode())
     digest_source_files(digest, DBT_PROJECT_DIR)
     return digest.hexdigest()
 

@@ -332,10 +332,9 @@ reports as (
         {{ dbt.hash(
             "coalesce(unit_id, '') || '|' || coalesce(jornada_id, '') || '|'"
             ~ " || coalesce(cast(min(submitted_at) as " ~ dbt.type_string() ~ "), submitted_at_text, '') || '|'"
-            ~ " || " ~ dbt.listagg(
+            ~ " || " ~ multiset_fingerprint(
                 line_content | join(" || '/' || "),
-                "';'",
-                "order by " ~ line_order | join(', ')
+                line_order | join(', ')
             )
         ) }} as content_fingerprint
     from lines
