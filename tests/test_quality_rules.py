@@ -8,8 +8,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.quality import engine
 from dagster_project.quality.rules import violations_sql
-from dagster_project.quality.suites import Rule, RuleSide, SuiteError, load_suite, load_suites
+from dagster_project.quality.suites import (
+    Rule,
+    RuleSide,
+    Suite,
+    SuiteError,
+    load_suite,
+    load_suites,
+)
 from dagster_project.settings import EXPECTATIONS_DIR
 
 
@@ -124,3 +132,32 @@ def test_malformed_suites_are_refused_with_the_reason(
     path.write_text(json.dumps(broken))
     with pytest.raises(SuiteError, match=message):
         load_suite(path)
+
+
+@pytest.mark.parametrize("violations", [0, 3, engine.OFFENDING_ROWS_KEPT + 7])
+def test_a_rule_keeps_its_first_violations_in_order_and_counts_them_all(violations: int) -> None:
+    con = duckdb.connect()
+    con.execute("create table readings as select range as n from range(100)")
+    rule = Rule(
+        name="too_high",
+        severity="WARN",
+        description="",
+        sql=f"select n from readings where n >= {100 - violations} order by n desc",
+    )
+    suite = Suite(
+        name="readings",
+        asset=("raw", "readings"),
+        layer="raw",
+        description="",
+        batch_sql=None,
+        expectations=(),
+        rules=(rule,),
+        path=Path("readings.json"),
+    )
+    [measured] = engine.measure_suite(con, suite).rules
+    assert measured.violations == violations
+    kept = min(violations, engine.OFFENDING_ROWS_KEPT)
+    assert measured.sample["n"].tolist() == list(range(99, 99 - kept, -1))
+    # Nothing is left behind on the checks' connection.
+    assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone() == (0,)
+    con.close()

@@ -138,6 +138,13 @@ def _fetch(con: duckdb.DuckDBPyConnection, query: str, what: str) -> pd.DataFram
         raise QualityEngineError(f"{what}: query failed: {error}") from error
 
 
+def _run(con: duckdb.DuckDBPyConnection, statement: str, what: str) -> None:
+    try:
+        con.execute(statement)
+    except duckdb.Error as error:
+        raise QualityEngineError(f"{what}: query failed: {error}") from error
+
+
 def _scalar(con: duckdb.DuckDBPyConnection, query: str, what: str) -> int:
     try:
         row = con.execute(query).fetchone()
@@ -245,10 +252,17 @@ def _row_level_columns(expectations: list[Expectation]) -> list[str]:
 def _measure_rule(con: duckdb.DuckDBPyConnection, suite: Suite, rule: Rule) -> _RuleMeasure:
     query = violations_sql(rule)
     where = f"{suite.name}.{rule.name}"
-    sample = _fetch(con, f"select * from ({query}) limit {OFFENDING_ROWS_KEPT}", where)
-    violations = len(sample)
-    if violations == OFFENDING_ROWS_KEPT:
-        violations = _scalar(con, f"select count(*) from ({query})", where)
+    # Kept once in a temporary table, so that a rule with more violations than the sample
+    # keeps is not computed a second time to count them (DuckDB keeps the insertion order, so
+    # the sample is the query's first rows, in its order).
+    _run(con, f"create or replace temp table quality_rule_violations as {query}", where)
+    try:
+        sample = _fetch(
+            con, f"select * from quality_rule_violations limit {OFFENDING_ROWS_KEPT}", where
+        )
+        violations = _scalar(con, "select count(*) from quality_rule_violations", where)
+    finally:
+        con.execute("drop table if exists quality_rule_violations")
     return _RuleMeasure(rule, query, sample, violations)
 
 
