@@ -218,6 +218,10 @@ def _build_marts(con: duckdb.DuckDBPyConnection) -> None:
         create table marts.unit_activity as
         select jornada_id, unit_id, activity, specialty, sum(quantity) as quantity
         from core.fct_activities group by all;
+        create table marts.transplants_donations as
+        select f.jornada_id, f.unit_id, u.unit_name, f.activity, sum(f.quantity) as quantity
+        from core.fct_activities as f join core.dim_units as u using (unit_id)
+        where f.activity like 'transplant%' or f.activity like 'donation%' group by all;
         create table marts.jornada_activity as
         select jornada_id, activity, sum(quantity) as quantity
         from core.fct_activities group by all;

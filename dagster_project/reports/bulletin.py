@@ -167,13 +167,15 @@ class _Writer:
         )
         return self.wh.traced_scalar(self.trace, key, sql)
 
+    # The transplant figures read marts.transplants_donations (per jornada, unit and transplant
+    # or donation activity), a sixth of marts.unit_activity's rows at national scale.
     def top_transplant_unit(self) -> dict | None:
         sql = (
-            "select a.unit_id, u.unit_name, sum(a.quantity) as quantity "
-            "from marts.unit_activity as a join core.dim_units as u on u.unit_id = a.unit_id "
-            f"where a.jornada_id = {self.jid} and a.activity in {_in_list(TRANSPLANTS)} "
-            "group by a.unit_id, u.unit_name having sum(a.quantity) > 0 "
-            "order by quantity desc, a.unit_id limit 1"
+            "select unit_id, unit_name, sum(quantity) as quantity "
+            "from marts.transplants_donations "
+            f"where jornada_id = {self.jid} and activity in {_in_list(TRANSPLANTS)} "
+            "group by unit_id, unit_name having sum(quantity) > 0 "
+            "order by quantity desc, unit_id limit 1"
         )
         rows = self.wh.rows(sql)
         if not rows:
@@ -181,9 +183,9 @@ class _Writer:
         self.trace.record("standout.transplant_unit", rows[0]["unit_id"], sql)
         return rows[0]
 
-    def unit_activity(self, key: str, unit_id: str, activity: str) -> int:
+    def unit_transplants(self, key: str, unit_id: str, activity: str) -> int:
         sql = (
-            "select sum(quantity) from marts.unit_activity "
+            "select sum(quantity) from marts.transplants_donations "
             f"where jornada_id = {self.jid} and unit_id = {sql_literal(unit_id)} "
             f"and activity = {sql_literal(activity)}"
         )
@@ -255,7 +257,9 @@ def write_bulletin(warehouse: Warehouse, jornada_id: str) -> Bulletin:
     unit_transplants = {}
     if transplant_unit:
         unit_transplants = {
-            a: writer.unit_activity(f"standout.transplant_unit.{a}", transplant_unit["unit_id"], a)
+            a: writer.unit_transplants(
+                f"standout.transplant_unit.{a}", transplant_unit["unit_id"], a
+            )
             for a in TRANSPLANTS
         }
 
