@@ -13,13 +13,16 @@ in_force_reports as (
     where verdict = 'in_force'
 ),
 
+-- Read from unit_activity (the facts summed per unit, jornada, activity and specialty, a
+-- seventh of the rows): quantities are tested not negative before the marts build, so a unit
+-- has a fact above zero exactly when one of its sums is above zero.
 performing_units as (
     select distinct
         activities.jornada_id,
         activities.unit_id,
         units.ooad_id,
         units.is_umae
-    from {{ ref('fct_activities') }} as activities
+    from {{ ref('unit_activity') }} as activities
     inner join {{ ref('dim_units') }} as units on activities.unit_id = units.unit_id
     where activities.quantity > 0
 ),
@@ -46,7 +49,7 @@ quantities as (
     select
         jornada_id,
         sum(quantity) as total_quantity
-    from {{ ref('fct_activities') }}
+    from {{ ref('unit_activity') }}
     group by jornada_id
 )
 
