@@ -2,7 +2,7 @@
 
 -- Each published figure against what the unit reports in force say for the same scope, day,
 -- activity and specialty. A figure without specialty is compared with all specialties.
--- performed -> fct_activities.quantity; planned -> fct_goals.target;
+-- performed -> fct_activities.quantity (as summed in unit_activity); planned -> fct_goals.target;
 -- goal_pct -> 100 * performed / target over the same units.
 with figures as (
     select * from {{ ref('fct_published_figures') }}
@@ -31,15 +31,15 @@ figure_units as (
             or (figures.scope_level = 'unit' and figures.unit_id = units.unit_id)
 ),
 
+-- unit_activity is fct_activities already summed per unit, jornada, activity and specialty.
 performed as (
     select
         unit_id,
         jornada_id,
         activity,
         specialty,
-        sum(quantity) as quantity
-    from {{ ref('fct_activities') }}
-    group by unit_id, jornada_id, activity, specialty
+        quantity
+    from {{ ref('unit_activity') }}
 ),
 
 targets as (

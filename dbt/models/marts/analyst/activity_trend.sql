@@ -9,12 +9,14 @@ with national_days as (
     where kind = 'national'
 ),
 
+-- Read from unit_activity: the facts already summed per unit, jornada, activity and
+-- specialty (with the unit's OOAD from dim_units, as in the facts), a seventh of the rows.
 totals as (
     select
         jornada_id,
         activity,
         sum(quantity) as quantity
-    from {{ ref('fct_activities') }}
+    from {{ ref('unit_activity') }}
     group by jornada_id, activity
 ),
 

@@ -16,13 +16,15 @@ ooads as (
     from {{ ref('dim_ooad') }}
 ),
 
+-- Read from unit_activity: the facts already summed per unit, jornada, activity and
+-- specialty (with the unit's OOAD from dim_units, as in the facts), a seventh of the rows.
 totals as (
     select
         jornada_id,
         ooad_id,
         activity,
         cast(sum(quantity) as bigint) as quantity
-    from {{ ref('fct_activities') }}
+    from {{ ref('unit_activity') }}
     where ooad_id is not null
     group by jornada_id, ooad_id, activity
 ),

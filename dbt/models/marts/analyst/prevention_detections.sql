@@ -26,7 +26,9 @@ per_ooad as (
         case when facts.activity like 'detection\_%' escape '\' then 'detection' else 'prevention' end
             as kind_of_activity,
         cast(sum(facts.quantity) as bigint) as quantity
-    from {{ ref('fct_activities') }} as facts
+    -- unit_activity: the facts summed per unit, jornada, activity and specialty (with the
+    -- unit's OOAD from dim_units, as in the facts), a seventh of the rows.
+    from {{ ref('unit_activity') }} as facts
     inner join ooads on facts.ooad_id = ooads.ooad_id
     where
         facts.activity in (

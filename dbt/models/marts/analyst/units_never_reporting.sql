@@ -12,8 +12,9 @@ with units as (
     from {{ ref('dim_units') }}
 ),
 
+-- A unit has facts exactly when it has rows in unit_activity (their sums), a seventh of the rows.
 reporting as (
-    select distinct unit_id from {{ ref('fct_activities') }}
+    select distinct unit_id from {{ ref('unit_activity') }}
 ),
 
 goals as (
