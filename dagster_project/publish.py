@@ -199,13 +199,17 @@ def _quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _relations_to_publish(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+def _relations_to_publish(
+    con: duckdb.DuckDBPyConnection, catalog: str | None = None
+) -> list[tuple[str, str]]:
+    """The tables and views of the published schemas in `catalog` (default: the build)."""
     placeholders = ", ".join("?" for _ in PUBLISHED_SCHEMAS)
+    where_catalog = "?" if catalog else "current_database()"
     return con.execute(
         "select table_schema, table_name from information_schema.tables "
-        f"where table_catalog = current_database() and table_schema in ({placeholders}) "
+        f"where table_catalog = {where_catalog} and table_schema in ({placeholders}) "
         "order by table_schema, table_name",
-        list(PUBLISHED_SCHEMAS),
+        [*([catalog] if catalog else []), *PUBLISHED_SCHEMAS],
     ).fetchall()
 
 
@@ -331,12 +335,15 @@ def _write_new_file(
     try:
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema if not exists publish_target.{schema}")
-        row_level = _row_level_tables(con, relations) if seeded else set()
-        if seeded:  # what the build no longer has must not outlive it in the published file
+        row_level: set[tuple[str, str]] = set()
+        if seeded:
+            row_level = _row_level_tables(con, relations)
+            # What the build no longer has must not outlive it in the published file (which
+            # holds tables only: a publish writes views as tables).
             wanted = {*relations, ("audit", "published_version")}
-            for schema, table, kind in _target_relations(con):
+            for schema, table in _relations_to_publish(con, "publish_target"):
                 if (schema, table) not in wanted:
-                    con.execute(f"drop {kind} publish_target.{_quoted(schema)}.{_quoted(table)}")
+                    con.execute(f"drop table publish_target.{_quoted(schema)}.{_quoted(table)}")
         for schema, table in relations:
             qualified = f"{_quoted(schema)}.{_quoted(table)}"
             if (schema, table) in row_level:
@@ -360,17 +367,6 @@ def _write_new_file(
     finally:
         con.execute("detach publish_target")
     return counts, written, why_not_seeded
-
-
-def _target_relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
-    placeholders = ", ".join("?" for _ in PUBLISHED_SCHEMAS)
-    return con.execute(
-        "select table_schema, table_name, "
-        "case when table_type = 'VIEW' then 'view' else 'table' end "
-        "from information_schema.tables "
-        f"where table_catalog = 'publish_target' and table_schema in ({placeholders})",
-        list(PUBLISHED_SCHEMAS),
-    ).fetchall()
 
 
 def duckdb_cli() -> Path | None:

@@ -20,8 +20,10 @@ overlap: a suite is judged while DuckDB measures the next one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,25 +133,28 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, query: str, what: str) -> pd.DataFrame:
+@contextlib.contextmanager
+def _query_failure(what: str) -> Iterator[None]:
+    """A DuckDB error in the block becomes a QualityEngineError naming `what`."""
     try:
-        return con.execute(query).df()
+        yield
     except duckdb.Error as error:
         raise QualityEngineError(f"{what}: query failed: {error}") from error
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, query: str, what: str) -> pd.DataFrame:
+    with _query_failure(what):
+        return con.execute(query).df()
 
 
 def _run(con: duckdb.DuckDBPyConnection, statement: str, what: str) -> None:
-    try:
+    with _query_failure(what):
         con.execute(statement)
-    except duckdb.Error as error:
-        raise QualityEngineError(f"{what}: query failed: {error}") from error
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, query: str, what: str) -> int:
-    try:
+    with _query_failure(what):
         row = con.execute(query).fetchone()
-    except duckdb.Error as error:
-        raise QualityEngineError(f"{what}: query failed: {error}") from error
     return int(row[0]) if row and row[0] is not None else 0
 
 
