@@ -94,10 +94,14 @@ def export_environment(settings: Settings) -> None:
 
 
 def dbt_executable() -> str:
-    """The dbt beside this Python (its virtual environment need not be on PATH, e.g. under
-    cron or `.venv/bin/jornadas`), else the one on PATH."""
-    beside_python = Path(sys.executable).parent / "dbt"
-    return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
+    """`jornadas-dbt` (dbt run in the build database's folder, which lets a new home re-use the
+    project's parse: dagster_project/dbt_in_build_folder.py) beside this Python, whose virtual
+    environment need not be on PATH (cron, `.venv/bin/jornadas`); else plain dbt."""
+    for name in ("jornadas-dbt", "dbt"):
+        beside_python = Path(sys.executable).parent / name
+        if beside_python.exists():
+            return str(beside_python)
+    return shutil.which("dbt") or "dbt"
 
 
 def source_files(root: Path) -> list[Path]:

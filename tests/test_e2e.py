@@ -157,6 +157,22 @@ def test_every_dbt_data_test_of_the_build_is_recorded_as_a_quality_result(
     assert "core/fct_activities" in {asset for _, asset, _, _ in rows}
 
 
+def test_a_new_home_reuses_the_parse_of_jornadas_setup(sample_refresh: RefreshOutcome):
+    """The session's setup parsed in another home; the sample's first build (a new home, so
+    its build folder had no parse of its own) must re-use that parse rather than parse the whole
+    project again (dagster_project/dbt_in_build_folder.py)."""
+    assert sample_refresh.exit_code == 0, sample_refresh.output[-4000:]
+    log = sample_refresh.home / "build" / "dbt_target" / "dbt.log"
+    messages = [
+        json.loads(line)["info"]["msg"]
+        for line in log.read_text(encoding="utf-8").splitlines()
+        if line.startswith("{")
+    ]
+    refused = [m for m in messages if m.startswith("Unable to do partial parsing")]
+    assert not refused, refused
+    assert any(m.startswith("Partial parsing enabled") for m in messages)
+
+
 def _artefacts(sample_refresh: RefreshOutcome) -> tuple[dict, dict, dict]:
     from dagster_project.defs.dbt import asset_names  # needs the manifest: import after setup
     from dagster_project.quality.dbt_tests import read_build_artifacts
