@@ -6,8 +6,9 @@ DuckDB path is one of them. With an absolute path every new home (every test, ev
 run, a new clone's first refresh) parsed the whole project again, about 10 s on this machine.
 Named relative to the folder dbt runs in, the path is the same in every home, so the parse that
 `jornadas setup` leaves in dbt/target (dagster-dbt copies it into the build's target folder) is
-re-used. Every path the project gives dbt is absolute, so the change of folder moves nothing
-else. Without JORNADAS_BUILD_DB, or its folder, this is plain `dbt`.
+re-used. Paths given on the command line, and the folders dbt would otherwise find in the
+current folder, are made absolute first, so the change of folder moves nothing else. Without
+JORNADAS_BUILD_DB, or its folder, this is plain `dbt`.
 """
 
 import os
@@ -16,12 +17,47 @@ from pathlib import Path
 
 from dagster_project.settings import BUILD_DB_ENV
 
+# dbt's options whose value is a path (relative to the folder dbt was started in).
+_PATH_OPTIONS = (
+    "--project-dir",
+    "--profiles-dir",
+    "--target-path",
+    "--log-path",
+    "--state",
+    "--defer-state",
+)
+
+
+def absolute_path_arguments(arguments: list[str], start: Path) -> list[str]:
+    """`arguments` with the values of dbt's path options made absolute against `start`."""
+    out: list[str] = []
+    expects_path = False
+    for argument in arguments:
+        if expects_path:
+            out.append(str(start / argument))
+            expects_path = False
+            continue
+        option, equals, value = argument.partition("=")
+        if option in _PATH_OPTIONS:
+            if equals:
+                argument = f"{option}={start / value}"
+            else:
+                expects_path = True
+        out.append(argument)
+    return out
+
 
 def main() -> None:
     build_db = os.environ.get(BUILD_DB_ENV)
     path = Path(build_db).resolve() if build_db else None
     # A missing folder is left for dbt to report, as plain dbt would.
     if path is not None and path.parent.is_dir():
+        start = Path.cwd()
+        sys.argv[1:] = absolute_path_arguments(sys.argv[1:], start)
+        # dbt looks for the project (and a profiles.yml) in the folder it starts in.
+        os.environ.setdefault("DBT_PROJECT_DIR", str(start))
+        if (start / "profiles.yml").exists():
+            os.environ.setdefault("DBT_PROFILES_DIR", str(start))
         os.chdir(path.parent)
         os.environ[BUILD_DB_ENV] = path.name
     from dbt.cli.main import cli

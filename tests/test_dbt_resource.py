@@ -1,7 +1,8 @@
-"""The dbt resource's two shortcuts.
+"""The dbt resource's shortcuts.
 
 `JornadasDbtCli` overrides two private members of dagster-dbt's `DbtCliResource`; these tests
-fail when an upgrade of dagster-dbt makes the overrides wrong or pointless.
+fail when an upgrade of dagster-dbt makes the overrides wrong or pointless. dbt itself runs as
+`jornadas-dbt` (dagster_project/dbt_in_build_folder.py), which changes folder before dbt starts.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from dagster_dbt import DbtCliResource
 
-from dagster_project.settings import DBT_PROJECT_DIR, dbt_executable
+from dagster_project.dbt_in_build_folder import absolute_path_arguments
+from dagster_project.settings import DBT_PROJECT_DIR, PROJECT_ROOT, dbt_executable
 
 
 def test_the_version_shortcut_agrees_with_the_dbt_executable(dbt_manifest):
@@ -53,3 +56,33 @@ def test_the_definitions_load_without_the_virtual_environment_on_path(dbt_manife
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
+
+
+def test_jornadas_dbt_keeps_relative_paths_pointing_where_they_were_given():
+    """It changes folder before dbt starts; the paths typed relative to the old one must still
+    name the same places."""
+    start = Path("/work/project")
+    given = [
+        "build", "--select", "marts", "--project-dir", "dbt", "--target-path=target",
+        "--profiles-dir", "/etc/dbt", "--vars", "{'a': 1}", "--state", "../prod",
+    ]  # fmt: skip
+    assert absolute_path_arguments(given, start) == [
+        "build", "--select", "marts", "--project-dir", "/work/project/dbt",
+        "--target-path=/work/project/target", "--profiles-dir", "/etc/dbt",
+        "--vars", "{'a': 1}", "--state", "/work/project/../prod",
+    ]  # fmt: skip
+
+
+def test_jornadas_dbt_runs_the_project_from_its_folder_with_relative_paths(dbt_manifest, tmp_path):
+    """By hand, from the repository, with relative paths: dbt still finds the project."""
+    build = tmp_path / "build"
+    build.mkdir()
+    env = {**os.environ, "JORNADAS_BUILD_DB": str(build / "jornadas_build.duckdb")}
+    completed = subprocess.run(
+        [dbt_executable(), "ls", "--project-dir", "dbt", "--profiles-dir", "dbt",
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
+         "--select", "fct_activities", "--resource-type", "model", "--output", "name", "--quiet"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert completed.stdout.split() == ["fct_activities"]
