@@ -5,18 +5,36 @@
   verdict of the versions already there.
 #}
 
+{#- The relations below default to ref(); dbt's tests pass them in instead (see
+    get_where_subquery), so that a model and the tests of what it builds read one SQL text. -#}
+
+{# The unit-report files a build carries through: every file read, less those an earlier build
+   marked built (`built`, a relation; none on a full build or before any build). #}
+{% macro unit_report_files_to_build(built, files=none) -%}
+    select
+        file_hash,
+        first_seen_at
+    from {{ files if files is not none else ref('stg_files') }}
+    where
+        kind = 'unit_report'
+        and file_verdict = 'read'
+        {%- if built is not none %}
+        and file_hash not in (select built.file_hash from {{ built }} as built)
+        {%- endif %}
+{%- endmacro %}
+
 {# The files of this build's batch. #}
-{% macro unit_report_batch_files() -%}
-    select file_hash from {{ ref('int_unit_report_batch') }}
+{% macro unit_report_batch_files(batch=none) -%}
+    select file_hash from {{ batch if batch is not none else ref('int_unit_report_batch') }}
 {%- endmacro %}
 
 {# Every (unit_id, jornada_id) pair, as delivered (either may be null), of a batch report. #}
-{% macro unit_report_batch_pairs() -%}
+{% macro unit_report_batch_pairs(reports=none, batch=none) -%}
     select distinct
         unit_id,
         jornada_id
-    from {{ ref('int_unit_reports') }}
-    where file_hash in ({{ unit_report_batch_files() }})
+    from {{ reports if reports is not none else ref('int_unit_reports') }}
+    where file_hash in ({{ unit_report_batch_files(batch) }})
 {%- endmacro %}
 
 {# True for the rows (with unit_id and jornada_id) of a pair the batch touches. #}
@@ -63,18 +81,16 @@
     {%- elif tested_rows == 'unbuilt_files' and not flags.FULL_REFRESH -%}
         {%- set built = _model_relation('int_unit_report_files_built') -%}
         {%- if adapter.get_relation(database=built.database, schema=built.schema, identifier=built.identifier) is not none -%}
-            {%- set unbuilt = 'select files.file_hash from ' ~ _model_relation('stg_files') ~ ' as files'
-                ~ " where files.kind = 'unit_report' and files.file_verdict = 'read'"
-                ~ ' and files.file_hash not in (select built.file_hash from ' ~ built ~ ' as built)' -%}
+            {%- set unbuilt = unit_report_files_to_build(built, files=_model_relation('stg_files')) -%}
             {%- do conditions.append(
-                '(file_hash in (' ~ unbuilt ~ ') or not exists (' ~ unbuilt ~ '))'
+                '(file_hash in (select unbuilt.file_hash from (' ~ unbuilt ~ ') as unbuilt)'
+                ~ ' or not exists (' ~ unbuilt ~ '))'
             ) -%}
         {%- endif -%}
     {%- elif tested_rows == 'batch_pairs' -%}
+        {%- set pairs = unit_report_batch_pairs(_model_relation('int_unit_reports'), batch) -%}
         {%- do conditions.append(
-            '((unit_id, jornada_id) in (select distinct reports.unit_id, reports.jornada_id from '
-            ~ _model_relation('int_unit_reports') ~ ' as reports where reports.file_hash in '
-            ~ '(select file_hash from ' ~ batch ~ ')) or ' ~ whole_table_when_no_batch ~ ')'
+            '((unit_id, jornada_id) in (' ~ pairs ~ ') or ' ~ whole_table_when_no_batch ~ ')'
         ) -%}
     {%- endif -%}
     {%- if conditions -%}
