@@ -11,7 +11,6 @@ import contextlib
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dagster_project.dbt_parse import parse_dbt_project_if_stale
 from dagster_project.settings import (
     BUILD_DB_ENV,
     DBT_PROJECT_DIR,
@@ -29,7 +29,6 @@ from dagster_project.settings import (
     dbt_executable,
     export_environment,
     get_settings,
-    source_files,
 )
 
 EXIT_OK = 0
@@ -74,60 +73,7 @@ def setup(settings: Settings, echo: Callable[[str], None] = print) -> None:
     template = INSTANCE_TEMPLATE.read_text(encoding="utf-8")
     if not instance_yaml.exists() or instance_yaml.read_text(encoding="utf-8") != template:
         instance_yaml.write_text(template, encoding="utf-8")
-    if dbt_manifest_is_stale():
-        echo("Parsing the dbt project (the manifest is missing or older than dbt/)…")
-        parse_dbt_project(settings)
-
-
-def dbt_manifest_path() -> Path:
-    return DBT_PROJECT_DIR / "target" / "manifest.json"
-
-
-def dbt_manifest_is_stale() -> bool:
-    manifest = dbt_manifest_path()
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    return any(path.stat().st_mtime > built for path in source_files(DBT_PROJECT_DIR))
-
-
-def parse_dbt_project(settings: Settings) -> None:
-    """`dbt parse` into a private folder, then swap the manifest in atomically.
-
-    Concurrent parses (two terminals, parallel tests) therefore never leave a half-written
-    manifest for the code location to load.
-    """
-    target = DBT_PROJECT_DIR / "target"
-    scratch = target / f".parse-{os.getpid()}"
-    command = [
-        dbt_executable(),
-        "parse",
-        "--quiet",
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(scratch),
-        "--log-path",
-        str(settings.build_dir / "dbt_logs"),
-    ]
-    partial_parse = "partial_parse.msgpack"
-    try:
-        scratch.mkdir(parents=True, exist_ok=True)
-        if (target / partial_parse).exists():
-            # dbt re-parses only the files that changed since the last parse.
-            shutil.copy2(target / partial_parse, scratch / partial_parse)
-        completed = subprocess.run(command, capture_output=True, text=True, check=False)
-        if completed.returncode != 0:
-            raise RuntimeError(
-                "dbt parse failed:\n" + (completed.stdout + completed.stderr).strip()[-4000:]
-            )
-        if (scratch / partial_parse).exists():
-            os.replace(scratch / partial_parse, target / partial_parse)
-        os.replace(scratch / "manifest.json", target / "manifest.json")
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    parse_dbt_project_if_stale(settings, echo)
 
 
 # --- refresh: the weekly job in process ---------------------------------------------------

@@ -37,11 +37,12 @@ def isolated_environment() -> Iterator[None]:
 def dbt_manifest(tmp_path_factory) -> Path:
     """A current dbt manifest (what `jornadas setup` prepares before definitions load)."""
     from dagster_project import cli
+    from dagster_project.dbt_parse import dbt_manifest_path
 
     with isolated_environment():
         settings = cli.apply_locations(home=tmp_path_factory.mktemp("setup_home"))
         cli.setup(settings, echo=lambda _: None)
-    return cli.dbt_manifest_path()
+    return dbt_manifest_path()
 
 
 @dataclass(frozen=True)

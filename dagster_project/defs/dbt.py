@@ -1,7 +1,7 @@
 """The dbt project as Dagster assets: one `dbt build` over the manifest.
 
 The manifest is prepared before the code location loads (`jornadas setup` runs `dbt parse`
-when it is missing or stale); only `dagster dev` parses on load. Asset keys are
+when it is missing or stale); only `dagster dev` parses on load, the same way. Asset keys are
 [schema, model] (seeds: ["seeds", name]); `source('raw', X)` is the ingest asset ["raw", X];
 a model's group is its folder under models/.
 
@@ -31,9 +31,11 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.dbt_project import using_dagster_dev
 from packaging import version
 from pydantic import Field
 
+from dagster_project.dbt_parse import parse_dbt_project_if_stale
 from dagster_project.quality.dbt_tests import dbt_test_outcomes, read_build_artifacts
 from dagster_project.quality.results import append_results
 from dagster_project.settings import (
@@ -46,8 +48,11 @@ from dagster_project.settings import (
 )
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# Only under `dagster dev` (DAGSTER_IS_DEV_CLI): parse so that model edits show up on reload.
-dbt_project.prepare_if_dev()
+# Only under `dagster dev`: parse when dbt/ changed, so that model edits show up on reload. Not
+# dagster-dbt's `prepare_if_dev`: it parses with plain dbt, whose parse no new home can re-use
+# (dagster_project/dbt_parse.py).
+if using_dagster_dev():
+    parse_dbt_project_if_stale(get_settings())
 
 if not dbt_project.manifest_path.exists():
     raise FileNotFoundError(
