@@ -6,9 +6,9 @@ DuckDB path is one of them. With an absolute path every new home (every test, ev
 run, a new clone's first refresh) parsed the whole project again, about 10 s on this machine.
 Named relative to the folder dbt runs in, the path is the same in every home, so the parse that
 `jornadas setup` leaves in dbt/target (dagster-dbt copies it into the build's target folder) is
-re-used. Paths given on the command line, and the folders dbt would otherwise find in the
-current folder, are made absolute first, so the change of folder moves nothing else. Without
-JORNADAS_BUILD_DB, or its folder, this is plain `dbt`.
+re-used. Paths given on the command line or in dbt's environment variables, and the folders
+dbt would otherwise find in the current folder, are made absolute first, so the change of
+folder moves nothing else. Without JORNADAS_BUILD_DB, or its folder, this is plain `dbt`.
 """
 
 import os
@@ -17,7 +17,9 @@ from pathlib import Path
 
 from dagster_project.settings import BUILD_DB_ENV
 
-# dbt's options whose value is a path (relative to the folder dbt was started in).
+# dbt's environment variables and options whose value is a path (relative to the folder dbt
+# was started in).
+_PATH_VARIABLES = ("DBT_PROJECT_DIR", "DBT_PROFILES_DIR", "DBT_TARGET_PATH", "DBT_LOG_PATH")
 _PATH_OPTIONS = (
     "--project-dir",
     "--profiles-dir",
@@ -54,6 +56,9 @@ def main() -> None:
     if path is not None and path.parent.is_dir():
         start = Path.cwd()
         sys.argv[1:] = absolute_path_arguments(sys.argv[1:], start)
+        for variable in _PATH_VARIABLES:
+            if os.environ.get(variable):
+                os.environ[variable] = str(start / os.environ[variable])
         # dbt looks for the project (and a profiles.yml) in the folder it starts in.
         os.environ.setdefault("DBT_PROJECT_DIR", str(start))
         if (start / "profiles.yml").exists():

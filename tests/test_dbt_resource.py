@@ -74,12 +74,17 @@ def test_jornadas_dbt_keeps_relative_paths_pointing_where_they_were_given():
 
 
 def test_jornadas_dbt_runs_the_project_from_its_folder_with_relative_paths(dbt_manifest, tmp_path):
-    """By hand, from the repository, with relative paths: dbt still finds the project."""
+    """By hand, from the repository, with relative paths (an option, an environment variable):
+    dbt still finds the project and its profile."""
     build = tmp_path / "build"
     build.mkdir()
-    env = {**os.environ, "JORNADAS_BUILD_DB": str(build / "jornadas_build.duckdb")}
+    env = {
+        **os.environ,
+        "JORNADAS_BUILD_DB": str(build / "jornadas_build.duckdb"),
+        "DBT_PROFILES_DIR": "dbt",
+    }
     completed = subprocess.run(
-        [dbt_executable(), "ls", "--project-dir", "dbt", "--profiles-dir", "dbt",
+        [dbt_executable(), "ls", "--project-dir", "dbt",
          "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
          "--select", "fct_activities", "--resource-type", "model", "--output", "name", "--quiet"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, env=env, check=False,
