@@ -8,8 +8,18 @@
 {#- The relations below default to ref(); dbt's tests pass them in instead (see
     get_where_subquery), so that a model and the tests of what it builds read one SQL text. -#}
 
-{# The unit-report files a build carries through: every file read, less those an earlier build
-   marked built (`built`, a relation; none on a full build or before any build). #}
+{# int_unit_report_files_built, the files an earlier build marked done, as a relation; none on a
+   full build, before the first build, or when dbt only parses. #}
+{% macro unit_report_files_already_built() -%}
+    {%- if not execute or flags.FULL_REFRESH -%}
+        {%- do return(none) -%}
+    {%- endif -%}
+    {%- set built = _model_relation('int_unit_report_files_built') -%}
+    {%- do return(adapter.get_relation(database=built.database, schema=built.schema, identifier=built.identifier)) -%}
+{%- endmacro %}
+
+{# The unit-report files a build carries through: every file read, less those in `built`
+   (unit_report_files_already_built()). #}
 {% macro unit_report_files_to_build(built, files=none) -%}
     select
         file_hash,
@@ -78,9 +88,9 @@
         {%- do conditions.append(
             '(file_hash in (select file_hash from ' ~ batch ~ ') or ' ~ whole_table_when_no_batch ~ ')'
         ) -%}
-    {%- elif tested_rows == 'unbuilt_files' and not flags.FULL_REFRESH -%}
-        {%- set built = _model_relation('int_unit_report_files_built') -%}
-        {%- if adapter.get_relation(database=built.database, schema=built.schema, identifier=built.identifier) is not none -%}
+    {%- elif tested_rows == 'unbuilt_files' -%}
+        {%- set built = unit_report_files_already_built() -%}
+        {%- if built is not none -%}
             {%- set unbuilt = unit_report_files_to_build(built, files=_model_relation('stg_files')) -%}
             {%- do conditions.append(
                 '(file_hash in (select unbuilt.file_hash from (' ~ unbuilt ~ ') as unbuilt)'

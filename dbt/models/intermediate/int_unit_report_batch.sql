@@ -1,8 +1,5 @@
 -- The unit-report files this build carries through validation, verdicts and facts: every file
 -- read on a full build; otherwise those not yet marked done in int_unit_report_files_built
 -- (which the previous build wrote last, so a build that failed halfway is simply redone).
-{%- set built = adapter.get_relation(
-    database=this.database, schema=this.schema, identifier='int_unit_report_files_built'
-) %}
 
-{{ unit_report_files_to_build(none if flags.FULL_REFRESH else built) }}
+{{ unit_report_files_to_build(unit_report_files_already_built()) }}
