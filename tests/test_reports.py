@@ -319,3 +319,50 @@ def test_forced_render_rewrites_every_day(tmp_path, published_fixture):  # noqa:
     forced = render_reports(published_fixture, reports_dir, force=True)
     assert forced.unchanged == []
     assert len(forced.pages) >= 2 * len(forced.jornadas)
+
+
+# --- many days: a second process renders every other day ----------------------------------
+
+
+_FOOTER_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
+
+
+def _rendered_files(reports_dir: Path) -> dict[str, object]:
+    """Every rendered file's content, with the generation time masked and workbooks as cells."""
+    files: dict[str, object] = {}
+    for path in sorted(reports_dir.rglob("*")):
+        if not path.is_file() or path.name.startswith(".rendered"):
+            continue
+        name = str(path.relative_to(reports_dir))
+        if path.suffix == ".xlsx":
+            workbook = load_workbook(path, read_only=True)
+            files[name] = {
+                sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)]
+                for sheet in workbook.worksheets
+            }
+            workbook.close()
+        else:
+            files[name] = _FOOTER_TIME.sub("<time>", path.read_text(encoding="utf-8"))
+    return files
+
+
+def test_two_processes_render_what_one_renders(tmp_path, published_fixture, monkeypatch):  # noqa: F811
+    from dagster_project.reports import render
+
+    serial = render_reports(published_fixture, tmp_path / "serial")
+    monkeypatch.setattr(render, "PARALLEL_MIN_DAYS", 2)
+    parallel = render_reports(published_fixture, tmp_path / "parallel")
+
+    assert len(parallel.jornadas) >= 2  # so the second process has at least one day
+    assert parallel.jornadas == serial.jornadas
+    for listing in ("pages", "exports", "bulletins"):
+        relative = [
+            [str(p.relative_to(root)) for p in getattr(result, listing)]
+            for result, root in ((serial, tmp_path / "serial"), (parallel, tmp_path / "parallel"))
+        ]
+        assert relative[0] == relative[1], listing
+    assert _rendered_files(tmp_path / "parallel") == _rendered_files(tmp_path / "serial")
+
+    # Both processes recorded their days: a second render leaves all but the latest alone.
+    again = render_reports(published_fixture, tmp_path / "parallel")
+    assert again.unchanged == parallel.jornadas[:-1]

@@ -12,15 +12,19 @@ A weekly refresh changes a few days: a day whose page data, bulletin and renderi
 same as when its files were last written is not written again (`.rendered.json` keeps a digest
 per day). Its data are still read, so a change anywhere in what the page shows re-renders it;
 what is skipped is the rendering and writing (templates, charts, XLSX), most of the cost.
+With many days to look at, a second process renders every other day (`PARALLEL_MIN_DAYS`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
+import multiprocessing
 import os
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
@@ -229,6 +233,7 @@ class RenderResult:
 
 
 RENDER_STATE = ".rendered.json"
+RENDER_STATE_LOCK = ".rendered.lock"
 
 
 def _code_digest() -> str:
@@ -263,8 +268,18 @@ def _load_render_state(reports_dir: Path) -> dict[str, str]:
     return state if isinstance(state, dict) else {}  # anything else: render every day
 
 
-def _write_render_state(reports_dir: Path, state: dict[str, str]) -> None:
-    _write_text(reports_dir / RENDER_STATE, json.dumps(state, indent=1, sort_keys=True))
+def _set_render_state(reports_dir: Path, jornada_id: str, digest: str | None) -> None:
+    """Record (or, with None, forget) the digest of a day's files. Two processes may render at
+    once, so each change re-reads the file under an exclusive lock."""
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    with (reports_dir / RENDER_STATE_LOCK).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        state = _load_render_state(reports_dir)
+        if digest is None:
+            state.pop(jornada_id, None)
+        else:
+            state[jornada_id] = digest
+        _write_text(reports_dir / RENDER_STATE, json.dumps(state, indent=1, sort_keys=True))
 
 
 def _day_files(out_dir: Path, jornada_id: str, pages: dict[str, PageData]) -> list[Path]:
@@ -505,6 +520,33 @@ def _trend_charts(wh: Warehouse, lang: str) -> list[Markup]:
     return out
 
 
+# Rendering a day is Python on one core (queries aside): templates, charts, XLSX. With this
+# many days or more to look at, a second process renders every other day. Starting it (an
+# interpreter, DuckDB, Jinja) costs about a second, more than it saves on fewer days.
+PARALLEL_MIN_DAYS = 16
+
+
+@dataclass(frozen=True)
+class _RenderJob:
+    """What rendering a day needs besides its warehouse connection; picklable."""
+
+    reports_dir: Path
+    languages: list[str]
+    names: dict[str, dict[str, str]]
+    code: str
+    latest: str | None  # the day that also gets the latest pages, if any
+    days: list[dict]  # every day with data, for the latest pages
+    force: bool
+
+
+@dataclass
+class _DayResult:
+    pages: list[Path] = field(default_factory=list)
+    exports: list[Path] = field(default_factory=list)
+    bulletins: list[Path] = field(default_factory=list)
+    unchanged: bool = False
+
+
 def render_reports(
     published_db: Path,
     reports_dir: Path,
@@ -515,9 +557,6 @@ def render_reports(
     """Render pages, bulletins and exports from the published warehouse (read-only); days
     whose files are up to date are left as they are unless `force`."""
     languages = [lang for lang in LANGUAGES if lang in set(languages)]
-    result = RenderResult(pages=[], exports=[], bulletins=[], jornadas=[])
-    env = _environment()
-    template = env.get_template("report.html.j2")
     with Warehouse(published_db) as wh:
         days = jornadas_with_data(wh)
         available = [row["jornada_id"] for row in days]
@@ -531,73 +570,112 @@ def render_reports(
             targets = [jornada]
         else:
             targets = available
-        latest = available[-1] if available else None
-        names = {lang: _activity_names(wh, lang) for lang in languages}
-        code = _code_digest()
-        state = _load_render_state(reports_dir)
-        for jornada_id in targets:
-            out_dir = reports_dir / jornada_id
-            bulletin = write_bulletin(wh, jornada_id)
-            day = read_day(wh, jornada_id)
-            pages = {lang: localized(day, lang) for lang in languages}
-            digest = _day_digest(code, languages, names, bulletin, day)
-            is_latest = jornada_id == latest and jornada is None
-            up_to_date = state.get(jornada_id) == digest and all(
-                path.exists() for path in _day_files(out_dir, jornada_id, pages)
-            )
-            if up_to_date and not is_latest and not force:
-                result.jornadas.append(jornada_id)
-                result.unchanged.append(jornada_id)
-                continue
-            # A day half-written by an interrupted run must not pass as up to date.
-            if state.pop(jornada_id, None) is not None:
-                _write_render_state(reports_dir, state)
-            _write_text(
-                out_dir / "bulletin_figures.json",
-                json.dumps(bulletin.sidecar(), ensure_ascii=False, indent=2, default=str),
-            )
-            for lang in LANGUAGES:
-                path = out_dir / BULLETIN_NAMES[lang]
-                _write_text(path, bulletin.texts[lang])
-                result.bulletins.append(path)
-            exported = False
-            for lang in languages:
-                data = pages[lang]
-                if not exported:
-                    result.exports.extend(_write_exports(out_dir, data))
-                    exported = True
-                nav = _nav(lang, jornada_id, prefix="../", own=PAGE_NAMES)
-                context = _page_context(data, lang, bulletin.texts[lang], "", nav, names[lang])
-                context["title"] = LABELS[lang]["title"].format(jornada=jornada_id)
-                page = out_dir / PAGE_NAMES[lang]
-                _write_text(page, template.render(**context))
-                result.pages.append(page)
-                if jornada_id == latest and jornada is None:
-                    context = dict(context)
-                    context["title"] = LABELS[lang]["latest_title"].format(jornada=jornada_id)
-                    context["base"] = f"{jornada_id}/"
-                    context["nav"] = _nav(lang, jornada_id, prefix="", own=LATEST_NAMES)
-                    context["trend_charts"] = _trend_charts(wh, lang)
-                    context["days"] = [
-                        {
-                            "jornada_id": day["jornada_id"],
-                            "href": f"{day['jornada_id']}/{PAGE_NAMES[lang]}",
-                            "dates": date_range(
-                                _date(day["start_date"]), _date(day["end_date"]), lang
-                            ),
-                            "units": table_number(day["units_reporting"]),
-                            "ooad": table_number(day["ooad_participating"]),
-                            "umae": table_number(day["umae_participating"]),
-                        }
-                        for day in reversed(days)
-                    ]
-                    latest_page = reports_dir / LATEST_NAMES[lang]
-                    _write_text(latest_page, template.render(**context))
-                    result.pages.append(latest_page)
-            result.jornadas.append(jornada_id)
-            state[jornada_id] = digest
-            _write_render_state(reports_dir, state)
+        job = _RenderJob(
+            reports_dir=reports_dir,
+            languages=languages,
+            names={lang: _activity_names(wh, lang) for lang in languages},
+            code=_code_digest(),
+            latest=available[-1] if available and jornada is None else None,
+            days=days,
+            force=force,
+        )
+        if len(targets) < PARALLEL_MIN_DAYS:
+            rendered = _render_days(wh, job, targets)
+        else:
+            # Every other day but the latest (whose pages read the trends) to a second process.
+            theirs = [day for day in targets if day != job.latest][::2]
+            mine = [day for day in targets if day not in theirs]
+            spawn = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+                future = pool.submit(_render_days_in_process, published_db, job, theirs)
+                rendered = _render_days(wh, job, mine)
+                rendered.update(future.result())
+    result = RenderResult(pages=[], exports=[], bulletins=[], jornadas=list(targets))
+    for day in targets:
+        done = rendered[day]
+        result.pages += done.pages
+        result.exports += done.exports
+        result.bulletins += done.bulletins
+        if done.unchanged:
+            result.unchanged.append(day)
     return result
+
+
+def _render_days_in_process(
+    published_db: Path, job: _RenderJob, jornada_ids: list[str]
+) -> dict[str, _DayResult]:
+    with Warehouse(published_db) as wh:
+        return _render_days(wh, job, jornada_ids)
+
+
+def _render_days(wh: Warehouse, job: _RenderJob, jornada_ids: list[str]) -> dict[str, _DayResult]:
+    template = _environment().get_template("report.html.j2")
+    state = _load_render_state(job.reports_dir)
+    return {day: _render_day(wh, job, template, state.get(day), day) for day in jornada_ids}
+
+
+def _render_day(
+    wh: Warehouse, job: _RenderJob, template, rendered_digest: str | None, jornada_id: str
+) -> _DayResult:
+    done = _DayResult()
+    out_dir = job.reports_dir / jornada_id
+    bulletin = write_bulletin(wh, jornada_id)
+    day = read_day(wh, jornada_id)
+    pages = {lang: localized(day, lang) for lang in job.languages}
+    digest = _day_digest(job.code, job.languages, job.names, bulletin, day)
+    is_latest = jornada_id == job.latest
+    up_to_date = rendered_digest == digest and all(
+        path.exists() for path in _day_files(out_dir, jornada_id, pages)
+    )
+    if up_to_date and not is_latest and not job.force:
+        done.unchanged = True
+        return done
+    # A day half-written by an interrupted run must not pass as up to date.
+    if rendered_digest is not None:
+        _set_render_state(job.reports_dir, jornada_id, None)
+    _write_text(
+        out_dir / "bulletin_figures.json",
+        json.dumps(bulletin.sidecar(), ensure_ascii=False, indent=2, default=str),
+    )
+    for lang in LANGUAGES:
+        path = out_dir / BULLETIN_NAMES[lang]
+        _write_text(path, bulletin.texts[lang])
+        done.bulletins.append(path)
+    exported = False
+    for lang in job.languages:
+        data = pages[lang]
+        if not exported:
+            done.exports.extend(_write_exports(out_dir, data))
+            exported = True
+        nav = _nav(lang, jornada_id, prefix="../", own=PAGE_NAMES)
+        names = job.names[lang]
+        context = _page_context(data, lang, bulletin.texts[lang], "", nav, names)
+        context["title"] = LABELS[lang]["title"].format(jornada=jornada_id)
+        page = out_dir / PAGE_NAMES[lang]
+        _write_text(page, template.render(**context))
+        done.pages.append(page)
+        if is_latest:
+            context = dict(context)
+            context["title"] = LABELS[lang]["latest_title"].format(jornada=jornada_id)
+            context["base"] = f"{jornada_id}/"
+            context["nav"] = _nav(lang, jornada_id, prefix="", own=LATEST_NAMES)
+            context["trend_charts"] = _trend_charts(wh, lang)
+            context["days"] = [
+                {
+                    "jornada_id": row["jornada_id"],
+                    "href": f"{row['jornada_id']}/{PAGE_NAMES[lang]}",
+                    "dates": date_range(_date(row["start_date"]), _date(row["end_date"]), lang),
+                    "units": table_number(row["units_reporting"]),
+                    "ooad": table_number(row["ooad_participating"]),
+                    "umae": table_number(row["umae_participating"]),
+                }
+                for row in reversed(job.days)
+            ]
+            latest_page = job.reports_dir / LATEST_NAMES[lang]
+            _write_text(latest_page, template.render(**context))
+            done.pages.append(latest_page)
+    _set_render_state(job.reports_dir, jornada_id, digest)
+    return done
 
 
 def _nav(lang: str, jornada_id: str, prefix: str, own: dict[str, str]) -> list[dict]:
