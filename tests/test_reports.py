@@ -366,3 +366,38 @@ def test_two_processes_render_what_one_renders(tmp_path, published_fixture, monk
     # Both processes recorded their days: a second render leaves all but the latest alone.
     again = render_reports(published_fixture, tmp_path / "parallel")
     assert again.unchanged == parallel.jornadas[:-1]
+
+
+def test_days_of_a_second_process_that_died_are_rendered_here(
+    tmp_path,
+    published_fixture,  # noqa: F811
+    monkeypatch,
+):
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from dagster_project.reports import render
+
+    class DeadPool:
+        """A pool whose process died before answering (killed, or could not start)."""
+
+        def __init__(self, **_):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *_):
+            return False
+
+        def submit(self, *_):
+            future = Future()
+            future.set_exception(BrokenProcessPool("killed"))
+            return future
+
+    serial = render_reports(published_fixture, tmp_path / "serial")
+    monkeypatch.setattr(render, "PARALLEL_MIN_DAYS", 2)
+    monkeypatch.setattr(render, "ProcessPoolExecutor", DeadPool)
+    recovered = render_reports(published_fixture, tmp_path / "recovered")
+    assert recovered.jornadas == serial.jornadas and recovered.unchanged == []
+    assert _rendered_files(tmp_path / "recovered") == _rendered_files(tmp_path / "serial")

@@ -21,10 +21,12 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
@@ -55,6 +57,7 @@ from dagster_project.reports.i18n import (
 from dagster_project.reports.numbers import percent, table_number
 from dagster_project.reports.warehouse import Warehouse, check_jornada_id
 
+_log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PAGE_NAMES = {"es": "index.html", "en": "index.en.html"}
 LATEST_NAMES = {"es": "latest.html", "en": "latest.en.html"}
@@ -589,7 +592,13 @@ def render_reports(
             with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
                 future = pool.submit(_render_days_in_process, published_db, job, theirs)
                 rendered = _render_days(wh, job, mine)
-                rendered.update(future.result())
+                try:
+                    rendered.update(future.result())
+                except BrokenProcessPool as error:
+                    # The process could not start or died (e.g. a script without a
+                    # `__main__` guard, or killed): its days are rendered here instead.
+                    _log.warning(f"the second render process stopped ({error}); rendering here")
+                    rendered.update(_render_days(wh, job, theirs))
     result = RenderResult(pages=[], exports=[], bulletins=[], jornadas=list(targets))
     for day in targets:
         done = rendered[day]
