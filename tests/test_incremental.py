@@ -4,8 +4,9 @@ The unit-report models are incremental (dbt/macros/incremental.sql): a refresh p
 the files that arrived since the last one and judges again the (unit, jornada) pairs they touch.
 Here a landing folder receives part of the shipped sample, is refreshed, then receives the rest
 plus a correction, a late older version and a conflicting re-submission of reports already in
-force; the published warehouse must then equal, table by table, the one a fresh home builds from
-the final folder in one go. Slow: three refreshes.
+force, and then only a revision of one unit's goals; the published warehouse must then equal,
+table by table, the one a fresh home builds from the final folder in one go. Slow: four
+refreshes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -101,9 +103,33 @@ def later_deliveries(first: RefreshOutcome, raw: Path) -> None:
     write_report(folder / "conflict.csv", conflicting, conflicting[0]["submitted_at"], bump=1)
 
 
+def revise_goals(raw: Path, target: Path) -> None:
+    """A newer version of one unit's goals of the first jornada, every target raised by 3."""
+    source = sorted((raw / "goals" / JORNADAS[0]).glob("*.csv"))[0]
+    with source.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    unit_rows = [row for row in rows if row["unit_id"] == rows[0]["unit_id"]]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in unit_rows:
+        writer.writerow({**row, "target": str(int(row["target"]) + 3),
+                         "submitted_at": "2021-12-30T09:00:00-06:00"})  # fmt: skip
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(out.getvalue(), encoding="utf-8")
+
+
 def build_table(outcome: RefreshOutcome, query: str, parameters=None) -> list[tuple]:
     with read_only(outcome.build_db) as con:
         return con.execute(query, parameters or []).fetchall()
+
+
+@dataclass
+class Builds:
+    incremental: RefreshOutcome  # after the second batch, then goals alone, incrementally
+    scratch: RefreshOutcome  # the final landing folder in a fresh home
+    second_batch_files: int  # files of the second batch
+    second_batch_built: int  # files the second refresh's dbt build carried through
 
 
 @pytest.fixture(scope="module")
@@ -119,28 +145,34 @@ def incremental_and_scratch(dbt_manifest, tmp_path_factory):
 
     copy_into(raw, reports[half:])
     later_deliveries(first, raw)
+    second = run_cli_refresh(raw, home)
+    assert second.exit_code == 0, second.output[-4000:]
+    [(second_batch_built,)] = build_table(
+        second, "select count(*) from intermediate.int_unit_report_batch"
+    )
+    # Goals alone: no unit report arrives, so only the goals can tell goal attainment changed.
+    revise_goals(raw, raw / "goals" / "zz_later" / "revised_goals.csv")
     incremental = run_cli_refresh(raw, home)
     assert incremental.exit_code == 0, incremental.output[-4000:]
     scratch = run_cli_refresh(raw, tmp_path_factory.mktemp("home_scratch"))
     assert scratch.exit_code == 0, scratch.output[-4000:]
-    second_batch = len(reports) - half + 3
-    yield incremental, scratch, second_batch
+    yield Builds(incremental, scratch, len(reports) - half + 3, second_batch_built)
     shutil.rmtree(home, ignore_errors=True)
 
 
 def test_the_second_refresh_processes_only_the_new_files(incremental_and_scratch):
-    incremental, scratch, second_batch = incremental_and_scratch
-    batch = "select count(*) from intermediate.int_unit_report_batch"
-    [(incremental_batch,)] = build_table(incremental, batch)
-    [(scratch_batch,)] = build_table(scratch, batch)
+    builds = incremental_and_scratch
+    [(scratch_batch,)] = build_table(
+        builds.scratch, "select count(*) from intermediate.int_unit_report_batch"
+    )
     read = "select count(*) from raw.files where kind = 'unit_report' and file_verdict = 'read'"
-    [(all_read,)] = build_table(scratch, read)
-    assert 0 < incremental_batch <= second_batch
-    assert scratch_batch == all_read > incremental_batch
+    [(all_read,)] = build_table(builds.scratch, read)
+    assert 0 < builds.second_batch_built <= builds.second_batch_files
+    assert scratch_batch == all_read > builds.second_batch_built
 
 
 def test_the_later_deliveries_get_their_verdicts(incremental_and_scratch):
-    incremental, _, _ = incremental_and_scratch
+    incremental = incremental_and_scratch.incremental
     verdicts = dict(
         build_table(
             incremental,
@@ -153,6 +185,26 @@ def test_the_later_deliveries_get_their_verdicts(incremental_and_scratch):
         "unit_reports/zz_later/late_older.csv": "superseded",
         "unit_reports/zz_later/conflict.csv": "conflict",
     }
+
+
+def test_revised_goals_reach_goal_attainment_without_a_new_report(incremental_and_scratch):
+    incremental = incremental_and_scratch.incremental
+    [(batch,)] = build_table(incremental, "select count(*) from intermediate.int_unit_report_batch")
+    assert batch == 0  # no unit report in the last refresh
+    revised = build_table(
+        incremental,
+        "select g.unit_id, g.jornada_id, sum(cast(g.target as bigint)) from raw.goal_lines g "
+        "join raw.files f using (file_hash) where f.path = 'goals/zz_later/revised_goals.csv' "
+        "group by all",
+    )
+    [(unit_id, jornada_id, revised_total)] = revised
+    [(attained_total,)] = build_table(
+        incremental,
+        "select sum(target) from marts.goal_attainment "
+        "where level = 'unit' and unit_id = ? and jornada_id = ?",
+        [unit_id, jornada_id],
+    )
+    assert attained_total == revised_total
 
 
 # The published tables that hold data (the quality checks' and publishing's run logs record
@@ -169,9 +221,8 @@ def published_data(outcome: RefreshOutcome) -> dict[str, list]:
 def test_incremental_refresh_publishes_what_a_rebuild_from_scratch_publishes(
     incremental_and_scratch,
 ):
-    incremental, scratch, _ = incremental_and_scratch
-    built = published_data(incremental)
-    rebuilt = published_data(scratch)
+    built = published_data(incremental_and_scratch.incremental)
+    rebuilt = published_data(incremental_and_scratch.scratch)
     assert built.keys() == rebuilt.keys()
     assert any(name.startswith("core.") for name in built)
     assert any(name.startswith("marts.") for name in built)
@@ -181,7 +232,7 @@ def test_incremental_refresh_publishes_what_a_rebuild_from_scratch_publishes(
 
 def test_dbt_unit_tests_pass(incremental_and_scratch, tmp_path):
     """The SQL's unit tests (excluded from refreshes, which test data) against a real build."""
-    _, scratch, _ = incremental_and_scratch
+    scratch = incremental_and_scratch.scratch
     dbt = Path(sys.executable).parent / "dbt"
     command = [
         str(dbt), "test", "--select", "test_type:unit",
@@ -198,7 +249,7 @@ def test_uniqueness_tests_find_exactly_the_repeated_rows(incremental_and_scratch
     """The DuckDB `unique_combination_of_columns` groups a hash of the columns first; on a copy
     of a real build with repeated rows (a null in the key among them) it must fail with the
     groups a plain GROUP BY finds, and pass where nothing repeats."""
-    _, scratch, _ = incremental_and_scratch
+    scratch = incremental_and_scratch.scratch
     build_db = tmp_path / "jornadas_build.duckdb"
     shutil.copyfile(scratch.build_db, build_db)
     keys = {

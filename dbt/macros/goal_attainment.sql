@@ -1,0 +1,72 @@
+{#
+  Incremental goal_attainment (marts/goal_attainment.sql). A build recomputes the unit rows of
+  every (unit, jornada) pair whose inputs changed, and the OOAD and national rows of every
+  jornada such a pair belongs to. A pair changed when
+    - a report of this build's batch touches it (performance, or whether the unit reported), or
+    - its goals in force sum to other targets than the stored unit rows show (goals are not
+      incremental: every build compares them all, a few hundred thousand rows).
+  Units, the calendar and the rules change only with the dbt project, which makes the next
+  build a full one.
+#}
+
+{# The temporary table that holds the changed pairs for the rest of the model's build. #}
+{% macro goal_attainment_changed_pairs() -%}
+    goal_attainment_changed_pairs
+{%- endmacro %}
+
+{# Pre-hook: find the changed pairs, then delete the rows the build writes again. #}
+{% macro prepare_goal_attainment_changes() -%}
+    {%- if is_incremental() -%}
+        create or replace temporary table {{ goal_attainment_changed_pairs() }} as
+        {{ unit_report_batch_pairs() }}
+        union
+        select distinct
+            coalesce(goals.unit_id, stored.unit_id) as unit_id,
+            coalesce(goals.jornada_id, stored.jornada_id) as jornada_id
+        from (
+            select
+                jornada_id,
+                unit_id,
+                activity,
+                specialty,
+                sum(target) as target
+            from {{ ref('fct_goals') }}
+            group by jornada_id, unit_id, activity, specialty
+        ) as goals
+        full outer join (
+            select
+                jornada_id,
+                unit_id,
+                activity,
+                specialty,
+                target
+            from {{ this }}
+            where level = 'unit' and target is not null
+        ) as stored
+            on
+                goals.jornada_id = stored.jornada_id
+                and goals.unit_id = stored.unit_id
+                and goals.activity = stored.activity
+                and goals.specialty is not distinct from stored.specialty
+        where goals.target is distinct from stored.target
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro delete_goal_attainment_changes() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where
+            (level = 'unit' and (unit_id, jornada_id) in (
+                select changed.unit_id, changed.jornada_id
+                from {{ goal_attainment_changed_pairs() }} as changed
+            ))
+            or (level <> 'unit' and jornada_id in (
+                select changed.jornada_id from {{ goal_attainment_changed_pairs() }} as changed
+            ))
+    {%- endif -%}
+{%- endmacro %}
+
+{# True for the rows (with unit_id and jornada_id) of a changed pair; one line, for lint. #}
+{% macro in_goal_attainment_changes() -%}
+    (unit_id, jornada_id) in (select changed.unit_id, changed.jornada_id from {{ goal_attainment_changed_pairs() }} as changed)
+{%- endmacro %}
