@@ -52,17 +52,21 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro delete_goal_attainment_changes() -%}
+{# Two deletes, not one with `or`: DuckDB then runs each as a semi-join (0.05 s against 1.7 s
+   for the `or` at national-year). #}
+{% macro delete_goal_attainment_unit_rows() -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where
-            (level = 'unit' and (unit_id, jornada_id) in (
-                select changed.unit_id, changed.jornada_id
-                from {{ goal_attainment_changed_pairs() }} as changed
-            ))
-            or (level <> 'unit' and jornada_id in (
-                select changed.jornada_id from {{ goal_attainment_changed_pairs() }} as changed
-            ))
+        where level = 'unit' and {{ in_goal_attainment_changes() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro delete_goal_attainment_rollups() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where level <> 'unit' and jornada_id in (
+            select changed.jornada_id from {{ goal_attainment_changed_pairs() }} as changed
+        )
     {%- endif -%}
 {%- endmacro %}
 

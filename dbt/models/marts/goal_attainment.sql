@@ -11,7 +11,11 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=["{{ prepare_goal_attainment_changes() }}", "{{ delete_goal_attainment_changes() }}"],
+    pre_hook=[
+        "{{ prepare_goal_attainment_changes() }}",
+        "{{ delete_goal_attainment_unit_rows() }}",
+        "{{ delete_goal_attainment_rollups() }}",
+    ],
 ) }}
 
 with goals as (
