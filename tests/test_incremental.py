@@ -295,3 +295,33 @@ def test_uniqueness_tests_find_exactly_the_repeated_rows(incremental_and_scratch
             assert (status, found) == ("fail", expected[table]), table
         else:
             assert (status, found) == ("pass", 0), table
+
+
+def _tests_run(outcome: RefreshOutcome) -> set[str]:
+    target = outcome.home / "build" / "dbt_target"
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return {r["unique_id"] for r in results if r["unique_id"].startswith("test.")}
+
+
+def test_an_incremental_build_skips_the_tests_of_reference_data_only(
+    incremental_and_scratch, dbt_manifest
+):
+    """Seeds and the models built from them alone cannot change without changing the build's
+    fingerprint (a full build, which runs every test); the incremental build runs the rest."""
+    from dagster_project.defs.dbt import reference_data_tests
+
+    manifest = json.loads(dbt_manifest.read_text())
+    reference = set(reference_data_tests(manifest))
+    tests = {uid: node for uid, node in manifest["nodes"].items() if uid.startswith("test.")}
+    skipped = {uid for uid, node in tests.items() if node["name"] in reference}
+    # Seed tests among them; none of the tests that read the facts or the ingest.
+    assert any(p.startswith("seed.") for uid in skipped for p in tests[uid]["depends_on"]["nodes"])
+    assert not any(
+        "fct_activities" in p or "stg_" in p
+        for uid in skipped
+        for p in tests[uid]["depends_on"]["nodes"]
+    )
+    full = _tests_run(incremental_and_scratch.scratch)
+    incremental = _tests_run(incremental_and_scratch.incremental)
+    assert full == set(tests)
+    assert incremental == set(tests) - skipped

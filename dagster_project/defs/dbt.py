@@ -12,14 +12,19 @@ catalogs), other dbt vars, a re-ingest that rewrote raw lines of known files - m
 run `dbt build --full-refresh` instead. dbt's unit tests test the SQL, not the data: they run in
 the test suite (tests/test_incremental.py), not in every refresh.
 
+An incremental build skips the data tests of reference data (seeds, and models built from seeds
+alone): their inputs are covered by the fingerprint, so they passed on these same inputs.
+
 dbt's data tests run inside `dbt build`, which stops at a failed ERROR test; they are not Dagster
 asset checks (three Dagster events per test cost more than the tests), and their outcomes are
 appended to `audit.quality_results` (suite `dbt`, quality/dbt_tests.py).
 """
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -134,6 +139,13 @@ def jornadas_dbt_models(
         # Until a full build succeeds, the next build must be a full one too. (An incremental
         # build that fails is simply resumed: its files are not marked built.)
         fingerprint_file.unlink(missing_ok=True)
+    elif unchanged := reference_data_tests(_manifest(dbt_project.manifest_path)):
+        # A build with this fingerprint succeeded: these tests passed on the same inputs.
+        args += ["--exclude", " ".join(unchanged)]
+        context.log.info(
+            f"incremental build: {len(unchanged)} data tests of reference data (seeds, and "
+            "models built from seeds alone) not run again; they passed on the same inputs"
+        )
     # Artefacts and logs stay with the warehouse they built, never in the repository.
     target_path = settings.build_dir / "dbt_target"
     # A build that dies before writing results must not leave the previous build's behind.
@@ -170,6 +182,45 @@ def build_fingerprint(dbt_vars: Mapping[str, Any]) -> str:
     digest.update(f"duckdb {duckdb.__version__}".encode())
     digest_source_files(digest, DBT_PROJECT_DIR)
     return digest.hexdigest()
+
+
+def reference_data_tests(manifest: Mapping[str, Any]) -> list[str]:
+    """The data tests that read only seeds and models built from seeds alone. What they test
+    depends on nothing but the dbt project and its vars, which the build fingerprint covers."""
+    nodes = manifest["nodes"]
+
+    def parents(node: Mapping[str, Any]) -> list[str]:
+        return node.get("depends_on", {}).get("nodes", [])
+
+    reference = {uid for uid, node in nodes.items() if node["resource_type"] == "seed"}
+    grew = True
+    while grew:
+        grew = False
+        for uid, node in nodes.items():
+            if (
+                node["resource_type"] == "model"
+                and uid not in reference
+                and parents(node)
+                and all(parent in reference for parent in parents(node))
+            ):
+                reference.add(uid)
+                grew = True
+    return sorted(
+        node["name"]
+        for node in nodes.values()
+        if node["resource_type"] == "test"
+        and parents(node)
+        and all(parent in reference for parent in parents(node))
+    )
+
+
+def _manifest(path: Path) -> dict[str, Any]:
+    return _manifest_as_of(path, path.stat().st_mtime_ns)
+
+
+@functools.cache
+def _manifest_as_of(path: Path, mtime_ns: int) -> dict[str, Any]:  # noqa: ARG001 - the cache key
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def asset_names(manifest: Mapping[str, Any]) -> dict[str, str]:
