@@ -91,3 +91,33 @@ def test_jornadas_dbt_runs_the_project_from_its_folder_with_relative_paths(dbt_m
     )  # fmt: skip
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert completed.stdout.split() == ["fct_activities"]
+
+
+def test_the_batch_is_marked_built_only_after_every_model_that_reads_it(dbt_manifest):
+    """A build that stops early must carry the same batch again: so every model that reads the
+    unit-report batch is upstream of the model that marks its files built."""
+    import json
+
+    nodes = json.loads(dbt_manifest.read_text())["nodes"]
+    batch = "model.jornadas.int_unit_report_batch"
+    marker = "model.jornadas.int_unit_report_files_built"
+
+    def ancestors(uid: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [uid]
+        while stack:
+            for parent in nodes.get(stack.pop(), {}).get("depends_on", {}).get("nodes", []):
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+        return seen
+
+    readers = {
+        uid
+        for uid, node in nodes.items()
+        if node["resource_type"] == "model"
+        and uid != marker
+        and batch in node["depends_on"]["nodes"]
+    }
+    assert "model.jornadas.goal_attainment" in readers
+    assert readers <= ancestors(marker)

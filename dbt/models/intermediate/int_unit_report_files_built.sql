@@ -1,8 +1,10 @@
 -- The unit-report files whose lines, checks, reports, verdicts and facts are built: written
--- after fct_activities and marts.unit_activity, so a file is marked only once every
--- incremental model downstream of it is in place.
+-- after fct_activities, marts.unit_activity and marts.goal_attainment, so a file is marked only
+-- once every incremental model downstream of it is in place (a build that stops before one of
+-- them carries the same batch again next time).
 -- depends_on: {{ ref('fct_activities') }}
 -- depends_on: {{ ref('unit_activity') }}
+-- depends_on: {{ ref('goal_attainment') }}
 -- depends_on: {{ ref('int_unit_report_verdicts') }}
 {{ config(
     materialized='incremental',
