@@ -13,7 +13,8 @@ run `dbt build --full-refresh` instead. dbt's unit tests test the SQL, not the d
 the test suite (tests/test_incremental.py), not in every refresh.
 
 An incremental build skips the data tests of reference data (seeds, and models built from seeds
-alone): their inputs are covered by the fingerprint, so they passed on these same inputs.
+alone): their inputs are covered by the fingerprint, so the full build that first wrote it ran
+them on these same inputs.
 
 dbt's data tests run inside `dbt build`, which stops at a failed ERROR test; they are not Dagster
 asset checks (three Dagster events per test cost more than the tests), and their outcomes are
@@ -22,6 +23,7 @@ appended to `audit.quality_results` (suite `dbt`, quality/dbt_tests.py).
 
 import functools
 import hashlib
+import importlib.metadata
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -140,7 +142,8 @@ def jornadas_dbt_models(
         # build that fails is simply resumed: its files are not marked built.)
         fingerprint_file.unlink(missing_ok=True)
     elif unchanged := reference_data_tests(_manifest(dbt_project.manifest_path)):
-        # A build with this fingerprint succeeded: these tests passed on the same inputs.
+        # The full build that first wrote this fingerprint ran them, and they passed on these
+        # same inputs (a failed ERROR test fails the build, which then writes no fingerprint).
         args += ["--exclude", " ".join(unchanged)]
         context.log.info(
             f"incremental build: {len(unchanged)} data tests of reference data (seeds, and "
@@ -177,9 +180,13 @@ def jornadas_dbt_models(
 
 def build_fingerprint(dbt_vars: Mapping[str, Any]) -> str:
     """A digest of everything besides raw data that decides what a build produces: the dbt
-    project, its vars, and DuckDB's version (stored fingerprints use its `hash`)."""
+    project, its vars, DuckDB's version (stored fingerprints use its `hash`) and dbt's (it
+    loads the seeds and compiles the SQL; an incremental build does not test reference data
+    again, reference_data_tests)."""
     digest = hashlib.sha256(json.dumps(dict(dbt_vars), sort_keys=True).encode())
     digest.update(f"duckdb {duckdb.__version__}".encode())
+    for package in ("dbt-core", "dbt-duckdb"):
+        digest.update(f"{package} {importlib.metadata.version(package)}".encode())
     digest_source_files(digest, DBT_PROJECT_DIR)
     return digest.hexdigest()
 
