@@ -346,12 +346,19 @@ def _rendered_files(reports_dir: Path) -> dict[str, object]:
     return files
 
 
-def test_two_processes_render_what_one_renders(tmp_path, published_fixture, monkeypatch):  # noqa: F811
+def test_two_processes_render_what_one_renders(
+    tmp_path,
+    published_fixture,  # noqa: F811
+    monkeypatch,
+    caplog,
+):
     from dagster_project.reports import render
 
     serial = render_reports(published_fixture, tmp_path / "serial")
     monkeypatch.setattr(render, "PARALLEL_MIN_DAYS", 2)
     parallel = render_reports(published_fixture, tmp_path / "parallel")
+    # The second process did render its days (no fallback to this one).
+    assert "second render process stopped" not in caplog.text
 
     assert len(parallel.jornadas) >= 2  # so the second process has at least one day
     assert parallel.jornadas == serial.jornadas
@@ -372,6 +379,7 @@ def test_days_of_a_second_process_that_died_are_rendered_here(
     tmp_path,
     published_fixture,  # noqa: F811
     monkeypatch,
+    caplog,
 ):
     from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
@@ -399,5 +407,6 @@ def test_days_of_a_second_process_that_died_are_rendered_here(
     monkeypatch.setattr(render, "PARALLEL_MIN_DAYS", 2)
     monkeypatch.setattr(render, "ProcessPoolExecutor", DeadPool)
     recovered = render_reports(published_fixture, tmp_path / "recovered")
+    assert "second render process stopped" in caplog.text
     assert recovered.jornadas == serial.jornadas and recovered.unchanged == []
     assert _rendered_files(tmp_path / "recovered") == _rendered_files(tmp_path / "serial")

@@ -613,14 +613,24 @@ def render_reports(
 def _render_days_in_process(
     published_db: Path, job: _RenderJob, jornada_ids: list[str]
 ) -> dict[str, _DayResult]:
+    parent = os.getppid()
     with Warehouse(published_db) as wh:
-        return _render_days(wh, job, jornada_ids)
+        return _render_days(wh, job, jornada_ids, parent_alive=lambda: os.getppid() == parent)
 
 
-def _render_days(wh: Warehouse, job: _RenderJob, jornada_ids: list[str]) -> dict[str, _DayResult]:
+def _render_days(
+    wh: Warehouse, job: _RenderJob, jornada_ids: list[str], parent_alive=lambda: True
+) -> dict[str, _DayResult]:
     template = _environment().get_template("report.html.j2")
     state = _load_render_state(job.reports_dir)
-    return {day: _render_day(wh, job, template, state.get(day), day) for day in jornada_ids}
+    rendered = {}
+    for day in jornada_ids:
+        # A second process whose refresh died stops: it holds no refresh lock, and must not
+        # write reports beside the next refresh.
+        if not parent_alive():
+            raise SystemExit("the refresh that started this render process has ended")
+        rendered[day] = _render_day(wh, job, template, state.get(day), day)
+    return rendered
 
 
 def _render_day(
