@@ -23,16 +23,7 @@
         select distinct
             coalesce(goals.unit_id, stored.unit_id) as unit_id,
             coalesce(goals.jornada_id, stored.jornada_id) as jornada_id
-        from (
-            select
-                jornada_id,
-                unit_id,
-                activity,
-                specialty,
-                sum(target) as target
-            from {{ ref('fct_goals') }}
-            group by jornada_id, unit_id, activity, specialty
-        ) as goals
+        from ({{ goal_targets() }}) as goals
         full outer join (
             select
                 jornada_id,
@@ -64,13 +55,32 @@
 {% macro delete_goal_attainment_rollups() -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where level <> 'unit' and jornada_id in (
-            select changed.jornada_id from {{ goal_attainment_changed_pairs() }} as changed
-        )
+        where level <> 'unit' and {{ in_goal_attainment_changed_jornadas() }}
     {%- endif -%}
 {%- endmacro %}
 
 {# True for the rows (with unit_id and jornada_id) of a changed pair; one line, for lint. #}
 {% macro in_goal_attainment_changes() -%}
     (unit_id, jornada_id) in (select changed.unit_id, changed.jornada_id from {{ goal_attainment_changed_pairs() }} as changed)
+{%- endmacro %}
+
+{# True for the rows of a jornada a changed pair belongs to. #}
+{% macro in_goal_attainment_changed_jornadas() -%}
+    jornada_id in (select changed.jornada_id from {{ goal_attainment_changed_pairs() }} as changed)
+{%- endmacro %}
+
+{# The goals in force summed per jornada, unit, activity and specialty; `where` (optional)
+   chooses the rows of fct_goals. Both the model and the pre-hook's comparison read this. #}
+{% macro goal_targets(where=none) -%}
+    select
+        jornada_id,
+        unit_id,
+        activity,
+        specialty,
+        sum(target) as target
+    from {{ ref('fct_goals') }}
+    {% if where is not none -%}
+        where {{ where }}
+    {%- endif %}
+    group by jornada_id, unit_id, activity, specialty
 {%- endmacro %}

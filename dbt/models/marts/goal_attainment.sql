@@ -19,17 +19,7 @@
 ) }}
 
 with goals as (
-    select
-        jornada_id,
-        unit_id,
-        activity,
-        specialty,
-        sum(target) as target
-    from {{ ref('fct_goals') }}
-    {% if is_incremental() -%}
-        where {{ in_goal_attainment_changes() }}
-    {%- endif %}
-    group by jornada_id, unit_id, activity, specialty
+    {{ goal_targets(where=in_goal_attainment_changes() if is_incremental() else none) }}
 ),
 
 -- unit_activity is fct_activities already summed per jornada, unit, activity and specialty.
@@ -121,11 +111,7 @@ rollup_base as (
             target,
             performed
         from {{ this }}
-        where
-            level = 'unit'
-            and jornada_id in (
-                select changed.jornada_id from {{ goal_attainment_changed_pairs() }} as changed
-            )
+        where level = 'unit' and {{ in_goal_attainment_changed_jornadas() }}
     {% endif %}
 ),
 
