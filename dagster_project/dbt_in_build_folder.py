@@ -8,13 +8,18 @@ Named relative to the folder dbt runs in, the path is the same in every home, so
 `jornadas setup` leaves in dbt/target (dagster-dbt copies it into the build's target folder) is
 re-used. Paths given on the command line or in dbt's environment variables, and the folders
 dbt would otherwise find in the current folder, are made absolute first, so the change of
-folder moves nothing else. Without JORNADAS_BUILD_DB, or its folder, this is plain `dbt`.
+folder moves nothing else. Without JORNADAS_BUILD_DB, or its folder, this is plain `dbt` as
+far as paths go. In every case, dbt's logging costs less (dagster_project/dbt_event_logging.py).
 """
 
 import os
 import sys
 from pathlib import Path
 
+from dagster_project.dbt_event_logging import (
+    log_file_in_dbt_text_format,
+    skip_unshown_console_events,
+)
 from dagster_project.settings import BUILD_DB_ENV
 
 # dbt's environment variables and options whose value is a path (relative to the folder dbt
@@ -65,6 +70,8 @@ def main() -> None:
             os.environ.setdefault("DBT_PROFILES_DIR", str(start))
         os.chdir(path.parent)
         os.environ[BUILD_DB_ENV] = path.name
+    log_file_in_dbt_text_format()
+    skip_unshown_console_events()
     from dbt.cli.main import cli
 
     sys.exit(cli())

@@ -1,0 +1,56 @@
+"""What `jornadas-dbt` changes in dbt's logging: only the cost, never what is logged.
+
+dbt fires about 7,000 events in a build of this project, most of them at debug level (every
+SQL statement, connection and compile step), and each logger formats every event before
+Python's `logging` drops the ones under its level. dagster-dbt reads dbt's console as JSON at
+info level (about 400 lines), so dbt turned some 6,600 debug events a build into JSON only to
+throw them away: about 2-3 s of a sample build (BENCHMARKS.md, eighth round). Here the console
+logger first skips the events under its own level (the lines it prints are the same), and the
+log file `dbt.log` is written in dbt's own text format rather than the JSON that dagster-dbt's
+`DBT_LOG_FORMAT=json` also gives the file (every debug event still goes to it).
+
+Both change private details of dbt-core 1.11 (pinned in pyproject.toml);
+tests/test_dbt_event_logging.py fails if an upgrade moves them.
+"""
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+# dbt's event levels in Python's logging numbers, as dbt's own loggers compare them.
+_LEVEL_NUMBERS = {"debug": 10, "test": 10, "info": 20, "warn": 30, "error": 40}
+# Events dbt prints whatever the console's level (dbt_common.events.logger.PRINT_EVENT_NAMES).
+_ALWAYS_PRINTED = ("PrintEvent", "ShowNode", "CompiledNode")
+
+
+def console_shows(msg: Any, console_level: str) -> bool:
+    """Whether the console logger at `console_level` writes the event `msg` at all."""
+    if msg.info.name in _ALWAYS_PRINTED:
+        return True
+    return _LEVEL_NUMBERS.get(msg.info.level, 40) >= _LEVEL_NUMBERS[console_level]
+
+
+def skip_unshown_console_events() -> None:
+    """Make dbt's console logger drop the events under its level before formatting them."""
+    import dbt.events.logging as dbt_logging
+
+    make_stdout_config = dbt_logging.get_stdout_config
+
+    def stdout_config(line_format, use_colors, level, log_cache_events):
+        config = make_stdout_config(line_format, use_colors, level, log_cache_events)
+        config.filter = _with_level(config.filter, str(level.value))
+        return config
+
+    dbt_logging.get_stdout_config = stdout_config
+
+
+def _with_level(dbt_filter: Callable[[Any], bool], console_level: str) -> Callable[[Any], bool]:
+    def shown(msg: Any) -> bool:
+        return console_shows(msg, console_level) and dbt_filter(msg)
+
+    return shown
+
+
+def log_file_in_dbt_text_format() -> None:
+    """dbt.log in dbt's usual debug-text lines, unless the caller chose a format."""
+    os.environ.setdefault("DBT_LOG_FORMAT_FILE", "debug")
