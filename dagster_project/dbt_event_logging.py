@@ -14,41 +14,31 @@ tests/test_dbt_event_logging.py fails if an upgrade moves them.
 """
 
 import os
-from collections.abc import Callable
 from typing import Any
 
 # dbt's event levels in Python's logging numbers, as dbt's own loggers compare them.
 _LEVEL_NUMBERS = {"debug": 10, "test": 10, "info": 20, "warn": 30, "error": 40}
-# Events dbt prints whatever the console's level (dbt_common.events.logger.PRINT_EVENT_NAMES).
-_ALWAYS_PRINTED = ("PrintEvent", "ShowNode", "CompiledNode")
-
-
-def console_shows(msg: Any, console_level: str) -> bool:
-    """Whether the console logger at `console_level` writes the event `msg` at all."""
-    if msg.info.name in _ALWAYS_PRINTED:
-        return True
-    return _LEVEL_NUMBERS.get(msg.info.level, 40) >= _LEVEL_NUMBERS[console_level]
 
 
 def skip_unshown_console_events() -> None:
     """Make dbt's console logger drop the events under its level before formatting them."""
     import dbt.events.logging as dbt_logging
+    from dbt_common.events.logger import PRINT_EVENT_NAMES  # printed whatever the level
 
     make_stdout_config = dbt_logging.get_stdout_config
 
     def stdout_config(line_format, use_colors, level, log_cache_events):
         config = make_stdout_config(line_format, use_colors, level, log_cache_events)
-        config.filter = _with_level(config.filter, str(level.value))
+        dbt_filter, lowest = config.filter, _LEVEL_NUMBERS[str(level.value)]
+
+        def shown(msg: Any) -> bool:
+            at_level = _LEVEL_NUMBERS.get(msg.info.level, 40) >= lowest
+            return (at_level or msg.info.name in PRINT_EVENT_NAMES) and dbt_filter(msg)
+
+        config.filter = shown
         return config
 
     dbt_logging.get_stdout_config = stdout_config
-
-
-def _with_level(dbt_filter: Callable[[Any], bool], console_level: str) -> Callable[[Any], bool]:
-    def shown(msg: Any) -> bool:
-        return console_shows(msg, console_level) and dbt_filter(msg)
-
-    return shown
 
 
 def log_file_in_dbt_text_format() -> None:
