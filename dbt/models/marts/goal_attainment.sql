@@ -92,24 +92,15 @@ unit_level as (
 
 -- What the OOAD and national rows sum: on an incremental build, the changed pairs' new rows and
 -- the stored unit rows of their jornadas (the pre-hook deleted the changed pairs' old ones).
+{% set rollup_columns = ['jornada_id', 'ooad_id', 'activity', 'specialty', 'target', 'performed'] %}
 rollup_base as (
     select
-        jornada_id,
-        ooad_id,
-        activity,
-        specialty,
-        target,
-        performed
+        {{ rollup_columns | join(', ') }}
     from unit_level
     {% if is_incremental() %}
         union all
         select
-            jornada_id,
-            ooad_id,
-            activity,
-            specialty,
-            target,
-            performed
+            {{ rollup_columns | join(', ') }}
         from {{ this }}
         where level = 'unit' and {{ in_goal_attainment_changed_jornadas() }}
     {% endif %}
