@@ -16,26 +16,44 @@ signature (size, mtime, ctime, inode): a file whose signature is unchanged is no
 ctime and inode are part of it because a producer's write-then-rename (or a copy that keeps
 mtime, like `cp -p`) can bring new bytes of the same size and mtime; any write or rename changes
 ctime. The hash stays the file's identity; the cache only avoids recomputing it.
+
+Hashing a new file and reading it as far as no database is needed (`read_file`: the header,
+and JSON and XLSX parsed in Python) runs in one worker thread, a few files ahead of the thread
+that lands them, in path order. DuckDB releases the GIL while it inserts, and an INSERT of one
+file runs on one core, so the two steps overlap on a second core (BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
+from collections import deque
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from dagster_project.ingest.files import GOAL, UNIT_REPORT, LandingFile, discover, examine
+from dagster_project.ingest.files import (
+    GOAL,
+    UNIT_REPORT,
+    FileFacts,
+    LandingFile,
+    discover,
+    examine,
+)
 from dagster_project.ingest.readers import (
     GOAL_LINES,
     UNIT_REPORT_LINES,
     FileRejected,
     Landed,
+    ReadFile,
     TableSpec,
     land_file,
+    read_file,
 )
 from dagster_project.raw_schema import ensure_raw_schema
 
@@ -83,35 +101,41 @@ def ingest_kind(
     landed_now: set[str] = set()
     batch = _LandingBatch(con, spec, run_id, clock)
 
+    # (file, its hash if the stat cache knows it as landed): the others are examined and read.
+    checked = []
     for landing_file in discover(raw_dir, kind):
-        summary.files_found += 1
         cached_hash = stat_cache.hash_of(landing_file)
-        if cached_hash in known_hashes:
-            file_hash, facts = cached_hash, None
-        else:
-            facts = examine(landing_file.path)
-            file_hash = facts.sha256
-        on_disk.setdefault(file_hash, landing_file)
-        if file_hash in known_hashes:
-            summary.files_seen += 1
-            if (file_hash, landing_file.relpath) not in sightings:
-                batch.add_sighting(file_hash, landing_file.relpath)
-                sightings.add((file_hash, landing_file.relpath))
-            if facts is not None:
-                stat_cache.remember(landing_file, file_hash)
-            continue
-        verdict = batch.land(landing_file, facts)
-        stat_cache.remember(landing_file, file_hash)
-        known_hashes.add(facts.sha256)
-        sightings.add((facts.sha256, landing_file.relpath))
-        landed_now.add(facts.sha256)
-        summary.files_new += 1
-        if isinstance(verdict, FileRejected):
-            summary.files_rejected += 1
-            summary.rejected.append((landing_file.relpath, verdict.reason))
-            log.warning(f"rejected {landing_file.relpath}: {verdict.reason}")
-        else:
-            summary.lines_landed += verdict.lines_landed
+        checked.append((landing_file, cached_hash if cached_hash in known_hashes else None))
+    unknown = [landing_file for landing_file, known_hash in checked if known_hash is None]
+    with _ReadAhead(unknown, spec) as read_ahead:
+        for landing_file, known_hash in checked:
+            summary.files_found += 1
+            if known_hash is not None:
+                file_hash, facts, read = known_hash, None, None
+            else:
+                facts, read = read_ahead.take(landing_file)
+                file_hash = facts.sha256
+            on_disk.setdefault(file_hash, landing_file)
+            if file_hash in known_hashes:  # a copy of a known file: its read is not needed
+                summary.files_seen += 1
+                if (file_hash, landing_file.relpath) not in sightings:
+                    batch.add_sighting(file_hash, landing_file.relpath)
+                    sightings.add((file_hash, landing_file.relpath))
+                if facts is not None:
+                    stat_cache.remember(landing_file, file_hash)
+                continue
+            verdict = batch.land(landing_file, facts, read)
+            stat_cache.remember(landing_file, file_hash)
+            known_hashes.add(facts.sha256)
+            sightings.add((facts.sha256, landing_file.relpath))
+            landed_now.add(facts.sha256)
+            summary.files_new += 1
+            if isinstance(verdict, FileRejected):
+                summary.files_rejected += 1
+                summary.rejected.append((landing_file.relpath, verdict.reason))
+                log.warning(f"rejected {landing_file.relpath}: {verdict.reason}")
+            else:
+                summary.lines_landed += verdict.lines_landed
 
     batch.commit()
     stat_cache.save()
@@ -174,6 +198,77 @@ class _StatCache:
         self.changed.clear()
 
 
+# What the worker thread hands over for one file: its facts, and its read, or the exception
+# reading it raised (FileRejected is a verdict; anything else fails the ingest when landed).
+_ReadOutcome = tuple[FileFacts, "ReadFile | Exception"]
+# How far the worker reads ahead, in files and in their bytes on disk (whichever bound comes
+# first, but always one file). Far enough that an XLSX workbook (seconds of openpyxl) is parsed
+# while DuckDB lands the CSV files that come after it; near enough that the parsed files
+# waiting stay small.
+READ_AHEAD_MAX_FILES = 64
+READ_AHEAD_MAX_BYTES = 256 * 1024 * 1024
+# The landing thread needs the GIL back for a moment after each DuckDB statement; at Python's
+# default switch interval (5 ms) it spent a quarter of its time waiting for the worker to hand
+# it over (py-spy, national-year). A shorter interval while reading ahead hands it over sooner.
+READ_AHEAD_SWITCH_INTERVAL_S = 0.0002
+
+
+def _examine_and_read(landing_file: LandingFile, spec: TableSpec) -> _ReadOutcome:
+    facts = examine(landing_file.path)
+    try:
+        return facts, read_file(landing_file, facts, spec)
+    except Exception as error:  # handed over, raised where the file lands
+        return facts, error
+
+
+class _ReadAhead:
+    """`files` examined and read in one worker thread, in order, ahead of `take`."""
+
+    def __init__(self, files: Iterable[LandingFile], spec: TableSpec) -> None:
+        self.files = deque(files)
+        self.spec = spec
+        self.pending: deque[tuple[LandingFile, int, Future[_ReadOutcome]]] = deque()
+        self.pending_bytes = 0
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-read")
+
+    def __enter__(self) -> _ReadAhead:
+        self.switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self.switch_interval, READ_AHEAD_SWITCH_INTERVAL_S))
+        self._submit_more()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        sys.setswitchinterval(self.switch_interval)
+
+    def _submit_more(self) -> None:
+        while self.files and len(self.pending) < READ_AHEAD_MAX_FILES:
+            size = _size_on_disk(self.files[0])
+            if self.pending and self.pending_bytes + size > READ_AHEAD_MAX_BYTES:
+                return
+            landing_file = self.files.popleft()
+            future = self.executor.submit(_examine_and_read, landing_file, self.spec)
+            self.pending.append((landing_file, size, future))
+            self.pending_bytes += size
+
+    def take(self, landing_file: LandingFile) -> _ReadOutcome:
+        """The outcome for `landing_file`, which must be the next file in order. An error
+        examining it (the file vanished, say) is raised here, as it was before reading ahead."""
+        expected, size, future = self.pending.popleft()
+        if expected is not landing_file:
+            raise RuntimeError(f"read ahead {expected.relpath}, asked for {landing_file.relpath}")
+        self.pending_bytes -= size
+        self._submit_more()
+        return future.result()
+
+
+def _size_on_disk(landing_file: LandingFile) -> int:
+    try:
+        return landing_file.path.stat().st_size
+    except OSError:  # gone: examining it will say so, in order
+        return 0
+
+
 class _SeenClock:
     """When each file was seen: strictly increasing within a run, in the order files are read.
 
@@ -210,13 +305,21 @@ class _LandingBatch:
         self.sightings: list[tuple[str, str, dt.datetime]] = []
         self.lines = 0
 
-    def land(self, landing_file: LandingFile, facts) -> Landed | FileRejected:
+    def land(
+        self, landing_file: LandingFile, facts: FileFacts, read: ReadFile | Exception
+    ) -> Landed | FileRejected:
+        """Land a file read by `read_file` (or the exception reading it raised)."""
         now = self.clock.now()
         self._begin()
         try:
-            verdict: Landed | FileRejected = land_file(self.con, landing_file, facts, self.spec)
+            if isinstance(read, Exception):
+                raise read
+            verdict: Landed | FileRejected = read.land(self.con, facts.sha256)
         except FileRejected as rejection:
-            self._roll_back_and_land_again()
+            # Only a statement that failed (DuckDB's reader meeting a ragged row) aborted the
+            # transaction; a rejection found while reading never reached the database.
+            if rejection is not read:
+                self._roll_back_and_land_again()
             verdict = rejection
         except Exception as error:
             self._abandon()

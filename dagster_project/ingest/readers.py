@@ -4,6 +4,12 @@ Every reader either inserts all data lines of one file into its `raw.*_lines` ta
 text, empty cells as NULL) and says what it learned, or raises `FileRejected` with one of the
 file-level reason codes of docs/ARCHITECTURE.md before anything lands. Anything else that goes
 wrong is a real error and propagates.
+
+Reading happens in two steps. `read_file` does everything that needs no database: the checks
+of the header, and the parsing of the formats Python reads (JSON, XLSX, CSV with quotes or blank
+lines) into an Arrow table. `ReadFile.land` then inserts, and for plain CSV lets DuckDB's own
+reader parse the file inside the INSERT (a ragged row is only found there). The first step can
+therefore run in another thread while DuckDB, which releases the GIL, lands the previous file.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 from xml.etree.ElementTree import ParseError
 
 import duckdb
@@ -85,6 +92,20 @@ class _Target:
     only_jornada: str | None
 
 
+@dataclass(frozen=True)
+class _Source:
+    """What reading a file needs to know of its destination (no database)."""
+
+    spec: TableSpec
+    only_jornada: str | None
+
+
+class ReadFile(Protocol):
+    """A file read as far as possible without the database; `land` inserts its lines."""
+
+    def land(self, con: duckdb.DuckDBPyConnection, file_hash: str) -> Landed: ...
+
+
 def land_file(
     con: duckdb.DuckDBPyConnection,
     landing_file: LandingFile,
@@ -93,6 +114,16 @@ def land_file(
     only_jornada: str | None = None,
 ) -> Landed:
     """Land one file's lines (only those of `only_jornada` when given) or raise FileRejected."""
+    return read_file(landing_file, facts, spec, only_jornada).land(con, facts.sha256)
+
+
+def read_file(
+    landing_file: LandingFile,
+    facts: FileFacts,
+    spec: TableSpec,
+    only_jornada: str | None = None,
+) -> ReadFile:
+    """The database-free part of landing a file, or FileRejected. Safe in any thread."""
     if not landing_file.accepted_format:
         accepted = ", ".join(f".{ext}" for ext in KIND_FOLDERS[landing_file.kind][1])
         raise FileRejected(
@@ -101,15 +132,32 @@ def land_file(
         )
     if facts.size_bytes == 0:
         raise FileRejected(EMPTY_FILE, "the file has no bytes")
-    target = _Target(con, spec, facts.sha256, only_jornada)
-    readers = {"csv": _land_csv, "json": _land_json, "xlsx": _land_xlsx}
-    return readers[landing_file.format](target, landing_file.path, facts)
+    readers = {"csv": _read_csv, "json": _read_json, "xlsx": _read_xlsx}
+    return readers[landing_file.format](_Source(spec, only_jornada), landing_file.path, facts)
 
 
 # --- CSV ---------------------------------------------------------------------------------
 
 
-def _land_csv(target: _Target, path: Path, facts: FileFacts) -> Landed:
+@dataclass
+class _CsvForDuckDB:
+    """A CSV file without quotes or blank lines, whose header passed: DuckDB reads it."""
+
+    source: _Source
+    path: Path
+    encoding: str
+    width: int
+    mapping: dict[str, int]
+    extra_columns: list[str]
+
+    def land(self, con: duckdb.DuckDBPyConnection, file_hash: str) -> Landed:
+        target = _Target(con, self.source.spec, file_hash, self.source.only_jornada)
+        landed = _land_csv_with_duckdb(target, self.path, self.encoding, self.width, self.mapping)
+        landed.extra_columns = self.extra_columns
+        return landed
+
+
+def _read_csv(source: _Source, path: Path, facts: FileFacts) -> ReadFile:
     encoding = facts.encoding
     if encoding is None:
         # A UTF-16 file's lines can still be counted, so the ledger shows every line refused.
@@ -119,16 +167,15 @@ def _land_csv(target: _Target, path: Path, facts: FileFacts) -> Landed:
     if header is None:
         raise FileRejected(EMPTY_FILE, "the file holds no text")
     try:
-        mapping, extra = _map_columns(header, target.spec.columns)
+        mapping, extra = _map_columns(header, source.spec.columns)
     except FileRejected as rejection:
         rejection.lines_counted = _count_data_lines(path, encoding)
         raise
     if facts.has_quote or facts.has_blank_line or blank_lines_before_header:
-        landed = _land_csv_with_python(target, path, encoding, mapping)
-    else:
-        landed = _land_csv_with_duckdb(target, path, encoding, len(header), mapping)
-    landed.extra_columns = extra
-    return landed
+        read = _read_csv_with_python(source, path, encoding, mapping)
+        read.extra_columns = extra
+        return read
+    return _CsvForDuckDB(source, path, encoding, len(header), mapping, extra)
 
 
 def _csv_header(path: Path, encoding: str) -> tuple[list[str] | None, int]:
@@ -235,11 +282,11 @@ def _count_data_lines(path: Path, encoding: str) -> int:
     return max(non_blank - 1, 0)
 
 
-def _land_csv_with_python(
-    target: _Target, path: Path, encoding: str, mapping: dict[str, int]
-) -> Landed:
+def _read_csv_with_python(
+    source: _Source, path: Path, encoding: str, mapping: dict[str, int]
+) -> _ParsedRows:
     """Files with quotes or blank lines: Python's csv module tells where each record starts."""
-    columns = target.spec.columns
+    columns = source.spec.columns
     rows: list[tuple] = []
     header_width: int | None = None
     with path.open(encoding=_PYTHON_ENCODING[encoding], newline="") as handle:
@@ -269,7 +316,7 @@ def _land_csv_with_python(
             ) from None
     if not rows:
         raise FileRejected(EMPTY_FILE, "the file has a header but no data lines")
-    return _insert_rows(target, rows, report_nos=None, encoding=encoding)
+    return _parsed_rows(source, rows, report_nos=None, encoding=encoding)
 
 
 # --- JSON --------------------------------------------------------------------------------
@@ -278,7 +325,7 @@ _REPORT_FIELDS = ("unit_id", "jornada_id", "submitted_at")
 _LINE_FIELDS = ("service_date", "activity", "specialty", "quantity")
 
 
-def _land_json(target: _Target, path: Path, facts: FileFacts) -> Landed:
+def _read_json(source: _Source, path: Path, facts: FileFacts) -> _ParsedRows:
     encoding = facts.encoding
     if encoding is None:
         raise FileRejected(UNREADABLE_ENCODING, facts.encoding_problem())
@@ -329,13 +376,13 @@ def _land_json(target: _Target, path: Path, facts: FileFacts) -> Landed:
                 )
             extra.update(dict.fromkeys(f"lines.{k}" for k in line if k not in _LINE_FIELDS))
             values = {**header, **{name: _json_text(line.get(name)) for name in _LINE_FIELDS}}
-            rows.append((line_no, *(values[c] for c in target.spec.columns)))
+            rows.append((line_no, *(values[c] for c in source.spec.columns)))
             report_nos.append(report_no)
     if not rows:
         raise FileRejected(EMPTY_FILE, "the file holds no report lines")
-    landed = _insert_rows(target, rows, report_nos, encoding)
-    landed.extra_columns = list(extra)
-    return landed
+    read = _parsed_rows(source, rows, report_nos, encoding)
+    read.extra_columns = list(extra)
+    return read
 
 
 def _json_text(value) -> str | None:
@@ -354,7 +401,7 @@ def _json_text(value) -> str | None:
 _XLSX_ERRORS = (zipfile.BadZipFile, KeyError, ParseError, ValueError, EOFError)
 
 
-def _land_xlsx(target: _Target, path: Path, facts: FileFacts) -> Landed:
+def _read_xlsx(source: _Source, path: Path, facts: FileFacts) -> _ParsedRows:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -372,16 +419,16 @@ def _land_xlsx(target: _Target, path: Path, facts: FileFacts) -> Landed:
                 f"no sheet named 'report' (sheets: {', '.join(workbook.sheetnames)})",
             )
         try:
-            rows, extra = _xlsx_rows(workbook[sheet_name], target.spec.columns)
+            rows, extra = _xlsx_rows(workbook[sheet_name], source.spec.columns)
         except _XLSX_ERRORS as error:
             raise FileRejected(
                 MALFORMED_FILE, f"the sheet cannot be read ({type(error).__name__}: {error})"
             ) from None
     finally:
         workbook.close()
-    landed = _insert_rows(target, rows, None, encoding=None)
-    landed.extra_columns = extra
-    return landed
+    read = _parsed_rows(source, rows, None, encoding=None)
+    read.extra_columns = extra
+    return read
 
 
 def _xlsx_rows(sheet, columns: Sequence[str]) -> tuple[list[tuple], list[str]]:
@@ -432,15 +479,40 @@ def _cell_text(value) -> str | None:
 # --- landing rows built in Python ----------------------------------------------------------
 
 
-def _insert_rows(
-    target: _Target, rows: list[tuple], report_nos: list[int] | None, encoding: str | None
-) -> Landed:
-    spec = target.spec
+@dataclass
+class _ParsedRows:
+    """Lines parsed in Python, as the Arrow table that lands (jornada filter applied)."""
+
+    source: _Source
+    table: pa.Table
+    lines_in: int
+    encoding: str | None
+    extra_columns: list[str] = field(default_factory=list)
+
+    def land(self, con: duckdb.DuckDBPyConnection, file_hash: str) -> Landed:
+        spec = self.source.spec
+        columns = [c if c != "file_hash" else "$file_hash" for c in spec.target_columns]
+        con.register("_incoming_rows", self.table)
+        try:
+            con.execute(
+                f"insert into {spec.table} ({', '.join(spec.target_columns)}) "
+                f"select {', '.join(columns)} from _incoming_rows order by line_no",
+                {"file_hash": file_hash},
+            )
+        finally:
+            con.unregister("_incoming_rows")
+        return Landed(self.lines_in, self.table.num_rows, self.encoding, self.extra_columns)
+
+
+def _parsed_rows(
+    source: _Source, rows: list[tuple], report_nos: list[int] | None, encoding: str | None
+) -> _ParsedRows:
+    spec = source.spec
     jornada_at = 1 + spec.columns.index("jornada_id")
     keep = [
         i
         for i, row in enumerate(rows)
-        if target.only_jornada is None or row[jornada_at] == target.only_jornada
+        if source.only_jornada is None or row[jornada_at] == source.only_jornada
     ]
     columns = {
         "line_no": pa.array([rows[i][0] for i in keep], pa.int64()),
@@ -450,15 +522,4 @@ def _insert_rows(
     }
     for offset, column in enumerate(spec.columns, start=1):
         columns[column] = pa.array([rows[i][offset] for i in keep], pa.string())
-    incoming = pa.table(columns)
-    source = [c if c != "file_hash" else "$file_hash" for c in spec.target_columns]
-    target.con.register("_incoming_rows", incoming)
-    try:
-        target.con.execute(
-            f"insert into {spec.table} ({', '.join(spec.target_columns)}) "
-            f"select {', '.join(source)} from _incoming_rows order by line_no",
-            {"file_hash": target.file_hash},
-        )
-    finally:
-        target.con.unregister("_incoming_rows")
-    return Landed(len(rows), len(keep), encoding)
+    return _ParsedRows(source, pa.table(columns), len(rows), encoding)
