@@ -525,3 +525,121 @@ def test_new_bytes_with_the_same_size_and_mtime_are_read_again(landing, db):
     ingest_all(db, landing, "run-2")
     quantities = db.execute("select quantity from raw.unit_report_lines order by quantity")
     assert [q for (q,) in quantities.fetchall()] == ["27", "28"]
+
+
+# --- reading ahead: a worker thread examines and reads files while earlier ones land -----------
+
+
+def write_mixed_landing(raw: Path) -> None:
+    """Every kind of verdict, in an order that interleaves the reading paths."""
+    write(raw, "unit_reports/01.csv", f"{HEADER}\n{line(quantity='1')}\n{line(quantity='2')}\n")
+    write(raw, "unit_reports/02.csv", "unit_id,quantity\nNLIMS000001,3\n")  # missing columns
+    write(raw, "unit_reports/03.json", json.dumps({
+        "unit_id": "NLIMS000002", "jornada_id": "2021-14", "submitted_at": SUBMITTED,
+        "lines": [{"service_date": "2021-12-17", "activity": "mammogram", "quantity": 4}],
+    }))  # fmt: skip
+    write(raw, "unit_reports/04.csv", f"{HEADER}\n{line()}\nNLIMS000001,2021-14\n")  # ragged
+    write_xlsx(raw / "unit_reports/05.xlsx", [HEADER.split(","), ["NLIMS000003", "2021-14",
+               "2021-12-18", "surgery", "urology", 5, SUBMITTED]])  # fmt: skip
+    write(raw, "unit_reports/06.csv", f'{HEADER}\n{line(quantity="6")},"quoted"\n'.replace(
+        HEADER, HEADER + ",note"))  # fmt: skip
+    write(
+        raw, "unit_reports/07.csv", f"{HEADER}\n{line(quantity='1')}\n{line(quantity='2')}\n"
+    )  # 01
+    write(raw, "unit_reports/08.json", b"42")  # malformed
+    write(raw, "unit_reports/09.csv", f"{HEADER}\n{line(quantity='9')}\n")
+    write(
+        raw, "goals/g1.csv", f"{GOAL_HEADER}\nNLIMS000001,2021-14,surgery,urology,7,{SUBMITTED}\n"
+    )
+
+
+def landed_tables(con) -> tuple[list, list, list, list]:
+    files = con.execute(
+        "select path, file_verdict, reject_reason, lines_in, extra_columns from raw.files "
+        "order by first_seen_at"
+    ).fetchall()
+    sightings = con.execute("select path from raw.file_sightings order by seen_at").fetchall()
+    lines = con.execute(
+        "select f.path, l.* exclude (file_hash) from raw.unit_report_lines l "
+        "join raw.files f using (file_hash) order by all"
+    ).fetchall()
+    goals = con.execute("select * exclude (file_hash) from raw.goal_lines order by all").fetchall()
+    return files, sightings, lines, goals
+
+
+@pytest.mark.parametrize(
+    "max_files, max_bytes",
+    [(1, 1 << 30), (2, 1), (64, 1 << 30)],
+    ids=["one file ahead", "one byte ahead", "far ahead"],
+)
+def test_how_far_the_worker_reads_ahead_changes_nothing_that_lands(
+    tmp_path, monkeypatch, max_files, max_bytes
+):
+    from dagster_project.ingest import landing as landing_module
+
+    raw = tmp_path / "raw"
+    write_mixed_landing(raw)
+    with duckdb.connect(str(tmp_path / "first.duckdb")) as con:
+        monkeypatch.setattr(landing_module, "READ_AHEAD_MAX_FILES", 1)
+        ingest_all(con, raw)
+        one_at_a_time = landed_tables(con)
+    with duckdb.connect(str(tmp_path / "second.duckdb")) as con:
+        monkeypatch.setattr(landing_module, "READ_AHEAD_MAX_FILES", max_files)
+        monkeypatch.setattr(landing_module, "READ_AHEAD_MAX_BYTES", max_bytes)
+        ingest_all(con, raw)
+        read_ahead = landed_tables(con)
+    files, sightings, lines, goals = read_ahead
+    names = ["01.csv", "02.csv", "03.json", "04.csv", "05.xlsx", "06.csv", "07.csv", "08.json",
+             "09.csv"]  # fmt: skip
+    assert sightings == [(f"unit_reports/{name}",) for name in names] + [("goals/g1.csv",)]
+    # 07.csv holds 01.csv's bytes: one delivery, seen twice
+    assert [path for path, *_ in files] == [
+        sighting for (sighting,) in sightings if "07" not in sighting
+    ]
+    assert [verdict for _, verdict, *_ in files].count("rejected") == 3
+    assert len(lines) == 6 and len(goals) == 1
+    assert read_ahead == one_at_a_time
+
+
+def test_a_rejection_found_while_reading_does_not_land_the_batch_again(landing, db, monkeypatch):
+    """A file refused for its header never reached the database, so the files landed before it
+    in the batch stay landed (only a failed INSERT, as for a ragged file, rolls them back)."""
+    write(landing, "unit_reports/a.csv", f"{HEADER}\n{line()}\n")
+    write(landing, "unit_reports/b.csv", "unit_id,quantity\nNLIMS000001,3\n")
+    write(landing, "unit_reports/c.csv", f"{HEADER}\n{line(quantity='5')}\n")
+    real = readers_module._land_csv_with_duckdb
+    reads: list[str] = []
+
+    def counting(target, path, *args, **kwargs):
+        reads.append(path.name)
+        return real(target, path, *args, **kwargs)
+
+    monkeypatch.setattr(readers_module, "_land_csv_with_duckdb", counting)
+    summary, _ = ingest_all(db, landing)
+    assert (summary.files_new, summary.files_rejected) == (3, 1)
+    assert reads == ["a.csv", "c.csv"]
+    assert file_row(db, "unit_reports/b.csv")["reject_reason"].startswith("missing_required")
+
+
+def test_a_failed_ingest_stops_the_worker_and_restores_the_switch_interval(
+    landing, db, monkeypatch
+):
+    import sys
+    import threading
+
+    for n in range(5):
+        write(landing, f"unit_reports/{n}.csv", f"{HEADER}\n{line(quantity=str(n))}\n")
+
+    def broken(*args, **kwargs):
+        raise OSError("disk went away")
+
+    monkeypatch.setattr(readers_module, "_land_csv_with_duckdb", broken)
+    default = sys.getswitchinterval()
+    sys.setswitchinterval(0.004)
+    try:
+        with pytest.raises(IngestError, match="0.csv"):
+            ingest_kind(db, landing, "unit_report", "run-1")
+        assert sys.getswitchinterval() == pytest.approx(0.004)
+    finally:
+        sys.setswitchinterval(default)
+    assert not [t for t in threading.enumerate() if t.name.startswith("ingest-read")]
