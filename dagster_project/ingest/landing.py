@@ -4,11 +4,12 @@ New files are landed in batches, each batch one transaction holding its files' l
 `raw.files` verdicts and their sightings, so an interrupted refresh never leaves half a file (or
 a file without its verdict) behind: the next refresh lands the whole batch again. (A transaction
 per file cost ~15 ms of commit and ledger statements per file, a third of ingest at the sample.)
-A file rejected mid-batch rolls the batch back (a failed DuckDB statement aborts its
-transaction); the batch's earlier files are landed again, and the batch is committed with the
-rejection at once, so no file is landed more than twice. A file
-whose hash is already known only gets a sighting (once per path), so a refresh with nothing new
-writes nothing.
+A file rejected by a failed DuckDB statement (a ragged CSV row) rolls the batch back, since the
+failure aborts the transaction; the batch's earlier files are landed again, and the batch is
+committed with the rejection at once, so no file is landed more than twice. A file rejected
+while it was read never reached the database and rolls nothing back. A file whose hash is
+already known only gets a sighting (once per path), so a refresh with nothing new writes
+nothing.
 
 Hashing every file on every refresh would cost as much as reading the whole landing folder,
 so `raw.landing_stat_cache` remembers the hash last computed for each path with its stat
@@ -18,9 +19,10 @@ mtime, like `cp -p`) can bring new bytes of the same size and mtime; any write o
 ctime. The hash stays the file's identity; the cache only avoids recomputing it.
 
 Hashing a new file and reading it as far as no database is needed (`read_file`: the header,
-and JSON and XLSX parsed in Python) runs in one worker thread, a few files ahead of the thread
-that lands them, in path order. DuckDB releases the GIL while it inserts, and an INSERT of one
-file runs on one core, so the two steps overlap on a second core (BENCHMARKS.md).
+and JSON and XLSX parsed in Python) runs in one worker thread, up to READ_AHEAD_MAX_FILES files
+ahead of the thread that lands them, in path order. DuckDB releases the GIL while it inserts,
+and an INSERT of one file runs on one core, so the two steps overlap on a second core
+(BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -200,7 +202,7 @@ class _StatCache:
 
 # What the worker thread hands over for one file: its facts, and its read, or the exception
 # reading it raised (FileRejected is a verdict; anything else fails the ingest when landed).
-_ReadOutcome = tuple[FileFacts, "ReadFile | Exception"]
+_ReadOutcome = tuple[FileFacts, ReadFile | Exception]
 # How far the worker reads ahead, in files and in their bytes on disk (whichever bound comes
 # first, but always one file). Far enough that an XLSX workbook (seconds of openpyxl) is parsed
 # while DuckDB lands the CSV files that come after it; near enough that the parsed files

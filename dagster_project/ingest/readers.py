@@ -172,9 +172,7 @@ def _read_csv(source: _Source, path: Path, facts: FileFacts) -> ReadFile:
         rejection.lines_counted = _count_data_lines(path, encoding)
         raise
     if facts.has_quote or facts.has_blank_line or blank_lines_before_header:
-        read = _read_csv_with_python(source, path, encoding, mapping)
-        read.extra_columns = extra
-        return read
+        return _read_csv_with_python(source, path, encoding, mapping, extra)
     return _CsvForDuckDB(source, path, encoding, len(header), mapping, extra)
 
 
@@ -283,7 +281,7 @@ def _count_data_lines(path: Path, encoding: str) -> int:
 
 
 def _read_csv_with_python(
-    source: _Source, path: Path, encoding: str, mapping: dict[str, int]
+    source: _Source, path: Path, encoding: str, mapping: dict[str, int], extra: list[str]
 ) -> _ParsedRows:
     """Files with quotes or blank lines: Python's csv module tells where each record starts."""
     columns = source.spec.columns
@@ -316,7 +314,7 @@ def _read_csv_with_python(
             ) from None
     if not rows:
         raise FileRejected(EMPTY_FILE, "the file has a header but no data lines")
-    return _parsed_rows(source, rows, report_nos=None, encoding=encoding)
+    return _parsed_rows(source, rows, report_nos=None, encoding=encoding, extra_columns=extra)
 
 
 # --- JSON --------------------------------------------------------------------------------
@@ -380,9 +378,7 @@ def _read_json(source: _Source, path: Path, facts: FileFacts) -> _ParsedRows:
             report_nos.append(report_no)
     if not rows:
         raise FileRejected(EMPTY_FILE, "the file holds no report lines")
-    read = _parsed_rows(source, rows, report_nos, encoding)
-    read.extra_columns = list(extra)
-    return read
+    return _parsed_rows(source, rows, report_nos, encoding, extra_columns=list(extra))
 
 
 def _json_text(value) -> str | None:
@@ -426,9 +422,7 @@ def _read_xlsx(source: _Source, path: Path, facts: FileFacts) -> _ParsedRows:
             ) from None
     finally:
         workbook.close()
-    read = _parsed_rows(source, rows, None, encoding=None)
-    read.extra_columns = extra
-    return read
+    return _parsed_rows(source, rows, None, encoding=None, extra_columns=extra)
 
 
 def _xlsx_rows(sheet, columns: Sequence[str]) -> tuple[list[tuple], list[str]]:
@@ -487,7 +481,7 @@ class _ParsedRows:
     table: pa.Table
     lines_in: int
     encoding: str | None
-    extra_columns: list[str] = field(default_factory=list)
+    extra_columns: list[str]
 
     def land(self, con: duckdb.DuckDBPyConnection, file_hash: str) -> Landed:
         spec = self.source.spec
@@ -505,7 +499,11 @@ class _ParsedRows:
 
 
 def _parsed_rows(
-    source: _Source, rows: list[tuple], report_nos: list[int] | None, encoding: str | None
+    source: _Source,
+    rows: list[tuple],
+    report_nos: list[int] | None,
+    encoding: str | None,
+    extra_columns: list[str],
 ) -> _ParsedRows:
     spec = source.spec
     jornada_at = 1 + spec.columns.index("jornada_id")
@@ -522,4 +520,4 @@ def _parsed_rows(
     }
     for offset, column in enumerate(spec.columns, start=1):
         columns[column] = pa.array([rows[i][offset] for i in keep], pa.string())
-    return _ParsedRows(source, pa.table(columns), len(rows), encoding)
+    return _ParsedRows(source, pa.table(columns), len(rows), encoding, extra_columns)
