@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import sys
 from collections import deque
 from collections.abc import Iterable
@@ -103,14 +104,17 @@ def ingest_kind(
     landed_now: set[str] = set()
     batch = _LandingBatch(con, spec, run_id, clock)
 
-    # (file, its hash if the stat cache knows it as landed): the others are examined and read.
+    # (file, its size, its hash if the stat cache knows it as landed): the files without a
+    # known hash are examined and read.
     checked = []
     for landing_file in discover(raw_dir, kind):
-        cached_hash = stat_cache.hash_of(landing_file)
-        checked.append((landing_file, cached_hash if cached_hash in known_hashes else None))
-    unknown = [landing_file for landing_file, known_hash in checked if known_hash is None]
+        stat = landing_file.path.stat()
+        cached_hash = stat_cache.hash_of(landing_file, stat)
+        known_hash = cached_hash if cached_hash in known_hashes else None
+        checked.append((landing_file, stat.st_size, known_hash))
+    unknown = [(f, size) for f, size, known_hash in checked if known_hash is None]
     with _ReadAhead(unknown, spec) as read_ahead:
-        for landing_file, known_hash in checked:
+        for landing_file, _, known_hash in checked:
             summary.files_found += 1
             if known_hash is not None:
                 file_hash, facts, read = known_hash, None, None
@@ -164,18 +168,19 @@ class _StatCache:
         self.changed: set[str] = set()
 
     @staticmethod
-    def _stat(landing_file: LandingFile) -> str:
-        stat = landing_file.path.stat()
+    def _signature(stat: os.stat_result) -> str:
         return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
 
-    def hash_of(self, landing_file: LandingFile) -> str | None:
+    def hash_of(self, landing_file: LandingFile, stat: os.stat_result) -> str | None:
+        """The hash remembered for the file, if `stat` (the file's, now) is unchanged."""
         entry = self.entries.get(landing_file.relpath)
-        if entry is None or entry[0] != self._stat(landing_file):
+        if entry is None or entry[0] != self._signature(stat):
             return None
         return entry[1]
 
     def remember(self, landing_file: LandingFile, file_hash: str) -> None:
-        self.entries[landing_file.relpath] = (self._stat(landing_file), file_hash)
+        signature = self._signature(landing_file.path.stat())
+        self.entries[landing_file.relpath] = (signature, file_hash)
         self.changed.add(landing_file.relpath)
 
     def save(self) -> None:
@@ -225,9 +230,10 @@ def _examine_and_read(landing_file: LandingFile, spec: TableSpec) -> _ReadOutcom
 
 
 class _ReadAhead:
-    """`files` examined and read in one worker thread, in order, ahead of `take`."""
+    """`files` (each with its size on disk) examined and read in one worker thread, in
+    order, ahead of `take`."""
 
-    def __init__(self, files: Iterable[LandingFile], spec: TableSpec) -> None:
+    def __init__(self, files: Iterable[tuple[LandingFile, int]], spec: TableSpec) -> None:
         self.files = deque(files)
         self.spec = spec
         self.pending: deque[tuple[LandingFile, int, Future[_ReadOutcome]]] = deque()
@@ -246,10 +252,10 @@ class _ReadAhead:
 
     def _submit_more(self) -> None:
         while self.files and len(self.pending) < READ_AHEAD_MAX_FILES:
-            size = _size_on_disk(self.files[0])
+            landing_file, size = self.files[0]
             if self.pending and self.pending_bytes + size > READ_AHEAD_MAX_BYTES:
                 return
-            landing_file = self.files.popleft()
+            self.files.popleft()
             future = self.executor.submit(_examine_and_read, landing_file, self.spec)
             self.pending.append((landing_file, size, future))
             self.pending_bytes += size
@@ -263,13 +269,6 @@ class _ReadAhead:
         self.pending_bytes -= size
         self._submit_more()
         return future.result()
-
-
-def _size_on_disk(landing_file: LandingFile) -> int:
-    try:
-        return landing_file.path.stat().st_size
-    except OSError:  # gone: examining it will say so, in order
-        return 0
 
 
 class _SeenClock:

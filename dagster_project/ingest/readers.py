@@ -83,21 +83,20 @@ class Landed:
 
 
 @dataclass(frozen=True)
-class _Target:
-    """One file's destination: the table, the file's hash, and an optional jornada filter."""
-
-    con: duckdb.DuckDBPyConnection
-    spec: TableSpec
-    file_hash: str
-    only_jornada: str | None
-
-
-@dataclass(frozen=True)
 class _Source:
     """What reading a file needs to know of its destination (no database)."""
 
     spec: TableSpec
     only_jornada: str | None
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One file's destination in the database: where it lands and under which hash."""
+
+    con: duckdb.DuckDBPyConnection
+    source: _Source
+    file_hash: str
 
 
 class ReadFile(Protocol):
@@ -151,7 +150,7 @@ class _CsvForDuckDB:
     extra_columns: list[str]
 
     def land(self, con: duckdb.DuckDBPyConnection, file_hash: str) -> Landed:
-        target = _Target(con, self.source.spec, file_hash, self.source.only_jornada)
+        target = _Target(con, self.source, file_hash)
         landed = _land_csv_with_duckdb(target, self.path, self.encoding, self.width, self.mapping)
         landed.extra_columns = self.extra_columns
         return landed
@@ -224,7 +223,7 @@ def _land_csv_with_duckdb(
     One INSERT straight from DuckDB's reader; a ragged row makes the statement fail, and the
     caller rolls the file's transaction back.
     """
-    spec = target.spec
+    spec = target.source.spec
     values = ", ".join(f"nullif(c{mapping[column]}, '') as {column}" for column in spec.columns)
     report_no = ", null" if spec.has_report_no else ""
     where, filter_params = _jornada_filter(target)
@@ -258,16 +257,17 @@ def _land_csv_with_duckdb(
             f"ragged or truncated CSV: {message}",
             lines_counted=_count_data_lines(path, encoding),
         ) from None
-    lines_in = inserted if target.only_jornada is None else _count_data_lines(path, encoding)
+    lines_in = inserted if target.source.only_jornada is None else _count_data_lines(path, encoding)
     if lines_in == 0:
         raise FileRejected(EMPTY_FILE, "the file has a header but no data lines")
     return Landed(lines_in, inserted, encoding)
 
 
 def _jornada_filter(target: _Target) -> tuple[str, dict]:
-    if target.only_jornada is None:
+    only_jornada = target.source.only_jornada
+    if only_jornada is None:
         return "", {}
-    return "where jornada_id = $jornada", {"jornada": target.only_jornada}
+    return "where jornada_id = $jornada", {"jornada": only_jornada}
 
 
 def _count_data_lines(path: Path, encoding: str) -> int:
