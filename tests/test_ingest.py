@@ -643,3 +643,122 @@ def test_a_failed_ingest_stops_the_worker_and_restores_the_switch_interval(
     finally:
         sys.setswitchinterval(default)
     assert not [t for t in threading.enumerate() if t.name.startswith("ingest-read")]
+
+
+# --- goal files land several per INSERT --------------------------------------------------------
+
+
+def goal_line(unit="NLIMS000001", target="7", activity="surgery", specialty="urology") -> str:
+    return ",".join([unit, "2021-14", activity, specialty, target, SUBMITTED])
+
+
+def write_goal_landing(raw: Path) -> None:
+    """Goal files of every layout and verdict, in path order: groups form, break and fail."""
+    rows = [goal_line(target=str(n)) for n in range(1, 4)]
+    write(raw, "goals/01.csv", "\n".join([GOAL_HEADER, *rows]) + "\n")
+    write(raw, "goals/02.csv", "\r\n".join([GOAL_HEADER, goal_line(target="8")]) + "\r\n")
+    write(raw, "goals/03.csv", f"{GOAL_HEADER}\n{goal_line(target='9')}")  # no last newline
+    reordered = "submitted_at,target,specialty,activity,jornada_id,unit_id,note"
+    write(raw, "goals/04.csv", f"{reordered}\n{SUBMITTED},10,urology,surgery,2021-14,NLIMS1,x\n")
+    write(raw, "goals/05.csv", f"{GOAL_HEADER}\n{goal_line(target='11')}\n")
+    write(raw, "goals/06.csv", f"{GOAL_HEADER}\n{goal_line()}\nNLIMS000001,2021-14\n")  # ragged
+    write(raw, "goals/07.csv", f"{GOAL_HEADER}\n{goal_line(target='12')}\n")
+    write(raw, "goals/08.csv", f"{GOAL_HEADER}\n")  # a header and no data lines
+    write(raw, "goals/09.csv", f"{GOAL_HEADER}\n{goal_line(unit='NLIMS00000Ñ')}\n", "latin-1")
+    write(raw, "goals/10.csv", f'{GOAL_HEADER}\n{goal_line(specialty="urology")},"x"\n'.replace(
+        GOAL_HEADER, GOAL_HEADER + ",note"))  # fmt: skip
+    write(raw, "goals/11.csv", f"{GOAL_HEADER}\n{goal_line(target='13')}\n")
+
+
+def landed_goal_tables(con) -> tuple[list, list, list]:
+    files = con.execute(
+        "select path, file_verdict, reject_reason, encoding, lines_in, extra_columns "
+        "from raw.files order by first_seen_at"
+    ).fetchall()
+    sightings = con.execute("select path from raw.file_sightings order by seen_at").fetchall()
+    # rowid: the order the lines were inserted in
+    lines = con.execute(
+        "select f.path, l.* exclude (file_hash) from raw.goal_lines l "
+        "join raw.files f using (file_hash) order by l.rowid"
+    ).fetchall()
+    return files, sightings, lines
+
+
+def test_goal_files_landed_in_groups_land_as_each_file_alone(tmp_path, monkeypatch):
+    """Grouped or alone, the same verdicts, lines, line numbers and order; a ragged file fails
+    its group's INSERT and is then rejected alone, with the same reason."""
+    from dagster_project.ingest import landing as landing_module
+
+    raw = tmp_path / "raw"
+    write_goal_landing(raw)
+    with duckdb.connect(str(tmp_path / "grouped.duckdb")) as con:
+        summary = ingest_kind(con, raw, "goal", "run-1")
+        grouped = landed_goal_tables(con)
+    alone_spec = readers_module.GOAL_LINES.__class__(
+        **{**readers_module.GOAL_LINES.__dict__, "land_in_groups": False}
+    )
+    monkeypatch.setitem(landing_module.SPEC_BY_KIND, "goal", alone_spec)
+    with duckdb.connect(str(tmp_path / "alone.duckdb")) as con:
+        ingest_kind(con, raw, "goal", "run-1")
+        alone = landed_goal_tables(con)
+    assert grouped == alone
+    files, _, lines = grouped
+    verdicts = {
+        path.removeprefix("goals/"): (verdict, reason) for path, verdict, reason, *_ in files
+    }
+    assert verdicts["06.csv"][0] == "rejected" and "ragged" in verdicts["06.csv"][1]
+    assert verdicts["08.csv"][1].startswith("empty_file")
+    assert (summary.files_new, summary.files_rejected) == (11, 2)
+    assert summary.lines_landed == len(lines) == 11
+    assert [line_no for path, line_no, *_ in lines if path == "goals/01.csv"] == [2, 3, 4]
+
+
+def test_goal_files_of_one_layout_land_in_one_insert(landing, db, monkeypatch):
+    for n in range(5):
+        write(landing, f"goals/{n}.csv", f"{GOAL_HEADER}\n{goal_line(target=str(n))}\n")
+    real_group = readers_module.land_csv_group
+    groups: list[int] = []
+
+    def counting(con, files):
+        groups.append(len(files))
+        return real_group(con, files)
+
+    def alone(*args, **kwargs):
+        raise AssertionError("a goal file landed alone")
+
+    from dagster_project.ingest import landing as landing_module
+
+    monkeypatch.setattr(landing_module, "land_csv_group", counting)
+    monkeypatch.setattr(readers_module, "_land_csv_with_duckdb", alone)
+    summary = ingest_kind(db, landing, "goal", "run-1")
+    assert groups == [5]
+    assert (summary.files_new, summary.lines_landed) == (5, 5)
+    targets = db.execute("select target from raw.goal_lines order by rowid").fetchall()
+    assert targets == [(str(n),) for n in range(5)]
+
+
+def test_a_group_that_lands_another_number_of_lines_than_its_files_hold_fails(landing, db):
+    """The line counts come from the files' bytes; a group whose INSERT disagrees is not
+    trusted (its files are then landed one by one)."""
+    import dataclasses
+
+    from dagster_project.ingest.files import LandingFile, examine
+
+    reads = []
+    for n in range(2):
+        path = write(landing, f"goals/{n}.csv", f"{GOAL_HEADER}\n{goal_line()}\n{goal_line()}\n")
+        facts = examine(path)
+        landing_file = LandingFile(path=path, relpath=f"goals/{n}.csv", kind="goal")
+        read = readers_module.read_file(landing_file, facts, readers_module.GOAL_LINES)
+        reads.append((read, facts.sha256))
+    assert [read.data_lines for read, _ in reads] == [2, 2]
+    from dagster_project.raw_schema import ensure_raw_schema
+
+    ensure_raw_schema(db)
+    miscounted = [(dataclasses.replace(reads[0][0], data_lines=3), reads[0][1]), reads[1]]
+    db.begin()
+    with pytest.raises(readers_module.CsvGroupFailed, match="4 lines landed where"):
+        readers_module.land_csv_group(db, miscounted)
+    db.rollback()
+    landed = readers_module.land_csv_group(db, reads)
+    assert [item.lines_landed for item in landed] == [2, 2]

@@ -7,7 +7,9 @@ per file cost ~15 ms of commit and ledger statements per file, a third of ingest
 A file rejected by a failed DuckDB statement (a ragged CSV row) rolls the batch back, since the
 failure aborts the transaction; the batch's earlier files are landed again, and the batch is
 committed with the rejection at once, so no file is landed more than twice. A file rejected
-while it was read never reached the database and rolls nothing back. A file whose hash is
+while it was read never reached the database and rolls nothing back. Goal files (small, many)
+land several per INSERT when they share a layout; a failed group INSERT rolls the batch back
+the same way, and its files are then landed one by one, each committed alone. A file whose hash is
 already known only gets a sighting (once per path), so a refresh with nothing new writes
 nothing.
 
@@ -32,7 +34,7 @@ import logging
 import os
 import sys
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,10 +53,13 @@ from dagster_project.ingest.files import (
 from dagster_project.ingest.readers import (
     GOAL_LINES,
     UNIT_REPORT_LINES,
+    CsvGroupFailed,
     FileRejected,
     Landed,
     ReadFile,
     TableSpec,
+    group_key,
+    land_csv_group,
     land_file,
     read_file,
 )
@@ -102,7 +107,16 @@ def ingest_kind(
     clock = _SeenClock()
     on_disk: dict[str, LandingFile] = {}
     landed_now: set[str] = set()
-    batch = _LandingBatch(con, spec, run_id, clock)
+
+    def record_verdict(landing_file: LandingFile, verdict: Landed | FileRejected) -> None:
+        if isinstance(verdict, FileRejected):
+            summary.files_rejected += 1
+            summary.rejected.append((landing_file.relpath, verdict.reason))
+            log.warning(f"rejected {landing_file.relpath}: {verdict.reason}")
+        else:
+            summary.lines_landed += verdict.lines_landed
+
+    batch = _LandingBatch(con, spec, run_id, clock, record_verdict)
 
     # (file, its size, its hash if the stat cache knows it as landed): the files without a
     # known hash are examined and read.
@@ -130,18 +144,12 @@ def ingest_kind(
                 if facts is not None:
                     stat_cache.remember(landing_file, file_hash)
                 continue
-            verdict = batch.land(landing_file, facts, read)
+            batch.land(landing_file, facts, read)
             stat_cache.remember(landing_file, file_hash)
             known_hashes.add(facts.sha256)
             sightings.add((facts.sha256, landing_file.relpath))
             landed_now.add(facts.sha256)
             summary.files_new += 1
-            if isinstance(verdict, FileRejected):
-                summary.files_rejected += 1
-                summary.rejected.append((landing_file.relpath, verdict.reason))
-                log.warning(f"rejected {landing_file.relpath}: {verdict.reason}")
-            else:
-                summary.lines_landed += verdict.lines_landed
 
     batch.commit()
     stat_cache.save()
@@ -295,23 +303,63 @@ BATCH_MAX_LINES = 1_000_000
 
 
 class _LandingBatch:
-    """New files landed in one open transaction, with their ledger rows and sightings."""
+    """New files landed in one open transaction, with their ledger rows and sightings.
 
-    def __init__(self, con, spec: TableSpec, run_id: str | None, clock: _SeenClock) -> None:
+    Plain CSV files of a kind that lands in groups (goal files) wait in `group` until a file of
+    another layout or kind of read comes, or the batch commits, and then land in one INSERT
+    (readers.land_csv_group): a statement per small file cost more than its rows. Files land
+    in path order either way. Each file's verdict goes to `on_verdict` once it is final.
+    """
+
+    def __init__(
+        self,
+        con,
+        spec: TableSpec,
+        run_id: str | None,
+        clock: _SeenClock,
+        on_verdict: Callable[[LandingFile, Landed | FileRejected], None],
+    ) -> None:
         self.con, self.spec, self.run_id, self.clock = con, spec, run_id, clock
+        self.on_verdict = on_verdict
         self.open = False
         # (landing_file, facts, seen_at, Landed | FileRejected), in landing order
         self.members: list[tuple] = []
+        # (landing_file, facts, seen_at, read) of plain CSV files waiting to land together
+        self.group: list[tuple] = []
+        self.group_key: tuple | None = None
         # Sightings of known files under a new path: written with the batch, so a rollback of
         # the batch cannot lose them.
         self.sightings: list[tuple[str, str, dt.datetime]] = []
         self.lines = 0
 
-    def land(
-        self, landing_file: LandingFile, facts: FileFacts, read: ReadFile | Exception
-    ) -> Landed | FileRejected:
-        """Land a file read by `read_file` (or the exception reading it raised)."""
+    def land(self, landing_file: LandingFile, facts: FileFacts, read: ReadFile | Exception) -> None:
+        """Land a file read by `read_file` (or the exception reading it raised), now or with
+        its group."""
         now = self.clock.now()
+        key = None if isinstance(read, Exception) else group_key(read)
+        if key is not None:
+            if self.group and key != self.group_key:
+                self._land_group()
+            self.group.append((landing_file, facts, now, read))
+            self.group_key = key
+        else:
+            self._land_group()
+            self._land_one(landing_file, facts, now, read)
+        waiting = len(self.group)
+        waiting_lines = sum(read.data_lines for *_, read in self.group)
+        if (
+            len(self.members) + waiting >= BATCH_MAX_FILES
+            or self.lines + waiting_lines >= BATCH_MAX_LINES
+        ):
+            self.commit()
+
+    def _land_one(
+        self,
+        landing_file: LandingFile,
+        facts: FileFacts,
+        now: dt.datetime,
+        read: ReadFile | Exception,
+    ) -> None:
         self._begin()
         try:
             if isinstance(read, Exception):
@@ -326,15 +374,49 @@ class _LandingBatch:
         except Exception as error:
             self._abandon()
             raise IngestError(f"could not ingest {landing_file.relpath}: {error}") from error
+        self._add_member(landing_file, facts, now, verdict)
+        # After a rejection the batch is committed at once, so that a file is landed again at
+        # most once however many rejections follow it.
+        if isinstance(verdict, FileRejected):
+            self.commit()
+
+    def _land_group(self) -> None:
+        group, self.group = self.group, []
+        if not group:
+            return
+        self._begin()
+        try:
+            verdicts = land_csv_group(
+                self.con, [(read, facts.sha256) for _, facts, _, read in group]
+            )
+        except CsvGroupFailed:
+            # Which file failed is not known: land the batch's earlier files again and commit
+            # them, then each file of the group alone, committed one by one, so that a
+            # rejection among them rolls back no other file.
+            self._roll_back_and_land_again()
+            self.commit()
+            for landing_file, facts, now, read in group:
+                self._land_one(landing_file, facts, now, read)
+                self.commit()
+            return
+        except Exception as error:
+            self._abandon()
+            paths = f"{group[0][0].relpath} … {group[-1][0].relpath}"
+            raise IngestError(f"could not ingest the files {paths}: {error}") from error
+        for (landing_file, facts, now, _), verdict in zip(group, verdicts, strict=True):
+            self._add_member(landing_file, facts, now, verdict)
+
+    def _add_member(
+        self,
+        landing_file: LandingFile,
+        facts: FileFacts,
+        now: dt.datetime,
+        verdict: Landed | FileRejected,
+    ) -> None:
         self.members.append((landing_file, facts, now, verdict))
         if isinstance(verdict, Landed):
             self.lines += verdict.lines_landed
-        # After a rejection the batch is committed at once, so that a file is landed again at
-        # most once however many rejections follow it.
-        rejected = isinstance(verdict, FileRejected)
-        if rejected or len(self.members) >= BATCH_MAX_FILES or self.lines >= BATCH_MAX_LINES:
-            self.commit()
-        return verdict
+        self.on_verdict(landing_file, verdict)
 
     def _begin(self) -> None:
         if not self.open:
@@ -365,7 +447,8 @@ class _LandingBatch:
         self.sightings.append((file_hash, relpath, self.clock.now()))
 
     def commit(self) -> None:
-        """The batch's ledger rows and sightings, then the commit."""
+        """The batch's waiting group, ledger rows and sightings, then the commit."""
+        self._land_group()
         if not self.members and not self.sightings:
             if self.open:
                 self.con.commit()
@@ -385,6 +468,7 @@ class _LandingBatch:
     def _abandon(self) -> None:
         self.con.rollback()
         self.open, self.members, self.sightings, self.lines = False, [], [], 0
+        self.group = []
 
 
 def _record_files(con, members: list[tuple], run_id: str | None) -> None:

@@ -63,6 +63,9 @@ class TableSpec:
     table: str
     columns: tuple[str, ...]
     has_report_no: bool
+    # Plain CSV files of this kind land several per INSERT (land_csv_group): worth it for many
+    # small files, where a statement per file costs more than its rows (goal files: ~280 lines).
+    land_in_groups: bool = False
 
     @property
     def target_columns(self) -> list[str]:
@@ -71,7 +74,7 @@ class TableSpec:
 
 
 UNIT_REPORT_LINES = TableSpec("raw.unit_report_lines", UNIT_REPORT_COLUMNS, has_report_no=True)
-GOAL_LINES = TableSpec("raw.goal_lines", GOAL_COLUMNS, has_report_no=False)
+GOAL_LINES = TableSpec("raw.goal_lines", GOAL_COLUMNS, has_report_no=False, land_in_groups=True)
 
 
 @dataclass
@@ -149,11 +152,98 @@ class _CsvForDuckDB:
     mapping: dict[str, int]
     extra_columns: list[str]
 
+    data_lines: int  # physical lines after the header (no blank lines in this path)
+
     def land(self, con: duckdb.DuckDBPyConnection, file_hash: str) -> Landed:
         target = _Target(con, self.source, file_hash)
         landed = _land_csv_with_duckdb(target, self.path, self.encoding, self.width, self.mapping)
         landed.extra_columns = self.extra_columns
         return landed
+
+    @property
+    def group_key(self) -> tuple | None:
+        """Files with equal keys can land together (land_csv_group); None: alone."""
+        if not self.source.spec.land_in_groups or self.source.only_jornada is not None:
+            return None
+        if self.data_lines == 0:  # left to the file's own INSERT, which rejects it as empty
+            return None
+        return (self.source.spec, self.encoding, self.width, tuple(sorted(self.mapping.items())))
+
+
+def group_key(read: ReadFile) -> tuple | None:
+    """The key of the files `read` can land with in one INSERT (land_csv_group); None: alone."""
+    return read.group_key if isinstance(read, _CsvForDuckDB) else None
+
+
+class CsvGroupFailed(Exception):
+    """One INSERT for several files failed (a ragged row in one of them, say) or landed another
+    number of lines than the files hold: the caller lands them one by one instead."""
+
+
+def land_csv_group(
+    con: duckdb.DuckDBPyConnection, files: Sequence[tuple[_CsvForDuckDB, str]]
+) -> list[Landed]:
+    """Land plain CSV files of one `group_key`, each given with its hash, in one INSERT.
+
+    The same rows, line numbers and insertion order as one `_land_csv_with_duckdb` per file, in
+    the given order: DuckDB's reader keeps the files' order and each file's row order, so a
+    row's line is its position in the scan less its file's first position, plus 2 (the header
+    is line 1). Each file's lines are known from its bytes (`data_lines`); a total that differs
+    raises CsvGroupFailed, as a failed statement does, since the files then cannot be told
+    apart. Nothing is committed here; after CsvGroupFailed the caller must roll back.
+    """
+    first = files[0][0]
+    spec = first.source.spec
+    values = ", ".join(
+        f"nullif(c{first.mapping[column]}, '') as {column}" for column in spec.columns
+    )
+    report_no = ", null" if spec.has_report_no else ""
+    scanned = ", ".join(f"scan.{column}" for column in spec.columns)
+    params = {
+        "paths": [str(read.path) for read, _ in files],
+        "columns": {f"c{i}": "VARCHAR" for i in range(first.width)},
+        "encoding": _DUCKDB_ENCODING[first.encoding],
+        "hashes": [file_hash for _, file_hash in files],
+    }
+    # The file list goes in as parameters, not a registered table: a failed statement aborts
+    # the transaction, and nothing may be left to clean up on the connection then.
+    try:
+        inserted = con.execute(
+            f"""
+            insert into {spec.table} ({", ".join(spec.target_columns)})
+            select files.file_hash, scan.line_no{report_no}, {scanned}
+            from (
+                select
+                    filename,
+                    scan_order - min(scan_order) over (partition by filename) + 2 as line_no,
+                    * exclude (filename, scan_order)
+                from (
+                    select filename, row_number() over () as scan_order, {values}
+                    from read_csv($paths, header = true, auto_detect = false, columns = $columns,
+                                  delim = ',', quote = '', escape = '', encoding = $encoding,
+                                  strict_mode = true, null_padding = false, filename = true,
+                                  hive_partitioning = false)
+                )
+            ) as scan
+            inner join (
+                select
+                    unnest($paths) as path,
+                    unnest($hashes) as file_hash,
+                    unnest(range(len($paths))) as position
+            ) as files on scan.filename = files.path
+            order by files.position, scan.line_no
+            """,
+            params,
+        ).fetchone()[0]
+    except duckdb.InvalidInputException as error:
+        raise CsvGroupFailed(" ".join(str(error).splitlines()[:2])) from None
+    expected = sum(read.data_lines for read, _ in files)
+    if inserted != expected:
+        raise CsvGroupFailed(f"{inserted} lines landed where the files hold {expected}")
+    return [
+        Landed(read.data_lines, read.data_lines, read.encoding, list(read.extra_columns))
+        for read, _ in files
+    ]
 
 
 def _read_csv(source: _Source, path: Path, facts: FileFacts) -> ReadFile:
@@ -172,7 +262,8 @@ def _read_csv(source: _Source, path: Path, facts: FileFacts) -> ReadFile:
         raise
     if facts.has_quote or facts.has_blank_line or blank_lines_before_header:
         return _read_csv_with_python(source, path, encoding, mapping, extra)
-    return _CsvForDuckDB(source, path, encoding, len(header), mapping, extra)
+    data_lines = max(facts.physical_lines - 1, 0)
+    return _CsvForDuckDB(source, path, encoding, len(header), mapping, extra, data_lines)
 
 
 def _csv_header(path: Path, encoding: str) -> tuple[list[str] | None, int]:
