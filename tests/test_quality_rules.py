@@ -84,6 +84,17 @@ def test_inequality_and_tolerance(con) -> None:
     )
 
 
+def test_a_null_key_pairs_with_the_same_null_key_on_the_other_side(con) -> None:
+    """Keys are matched as `is not distinct from` matches them: the unit rows of a null OOAD
+    (UMAE have none) meet the OOAD side's null row, and are summed with each other."""
+    con.execute("insert into unit_rows values (null, 2), (null, 3)")
+    con.execute("insert into ooad_rows values (null, 5)")
+    assert set(_violating_keys(con, _rule())) == {"B", "C", "D"}
+    con.execute("insert into ooad_rows values (null, 1)")
+    found = _violating_keys(con, _rule())
+    assert found[None][:3] == (5, 6, -1)
+
+
 def test_shipped_suites_load_with_at_least_twenty_checks_over_two_severities() -> None:
     suites = load_suites(EXPECTATIONS_DIR)
     severities = {item.severity for suite in suites for item in (*suite.expectations, *suite.rules)}
