@@ -90,8 +90,6 @@ class FileFacts:
     has_quote: bool
     has_blank_line: bool
     starts_with: bytes
-    # Physical lines: "\n" bytes, plus one for a last line without its own newline.
-    physical_lines: int = 0
 
     @property
     def encoding(self) -> str | None:
@@ -115,7 +113,7 @@ def examine(path: Path) -> FileFacts:
     decoder = codecs.getincrementaldecoder("utf-8")()
     valid_utf8 = True
     has_nul = has_quote = has_blank_line = False
-    size = newlines = 0
+    size = 0
     head = b""
     tail = b""  # the end of the previous chunk, so blank lines across chunk borders are seen
     with path.open("rb") as handle:
@@ -126,7 +124,6 @@ def examine(path: Path) -> FileFacts:
             digest.update(chunk)
             has_nul = has_nul or b"\x00" in chunk
             has_quote = has_quote or b'"' in chunk
-            newlines += chunk.count(b"\n")
             joined = tail + chunk
             has_blank_line = has_blank_line or b"\n\n" in joined or b"\n\r\n" in joined
             tail = chunk[-2:]
@@ -150,5 +147,4 @@ def examine(path: Path) -> FileFacts:
         has_quote=has_quote,
         has_blank_line=has_blank_line,
         starts_with=head,
-        physical_lines=newlines + (0 if tail.endswith(b"\n") or size == 0 else 1),
     )
