@@ -553,12 +553,17 @@ def write_mixed_landing(raw: Path) -> None:
     )
 
 
-def landed_tables(con) -> tuple[list, list, list, list]:
+def ledger_and_sightings(con) -> tuple[list, list]:
     files = con.execute(
-        "select path, file_verdict, reject_reason, lines_in, extra_columns from raw.files "
-        "order by first_seen_at"
+        "select path, file_verdict, reject_reason, encoding, lines_in, extra_columns "
+        "from raw.files order by first_seen_at"
     ).fetchall()
     sightings = con.execute("select path from raw.file_sightings order by seen_at").fetchall()
+    return files, sightings
+
+
+def landed_tables(con) -> tuple[list, list, list, list]:
+    files, sightings = ledger_and_sightings(con)
     lines = con.execute(
         "select f.path, l.* exclude (file_hash) from raw.unit_report_lines l "
         "join raw.files f using (file_hash) order by all"
@@ -671,11 +676,7 @@ def write_goal_landing(raw: Path) -> None:
 
 
 def landed_goal_tables(con) -> tuple[list, list, list]:
-    files = con.execute(
-        "select path, file_verdict, reject_reason, encoding, lines_in, extra_columns "
-        "from raw.files order by first_seen_at"
-    ).fetchall()
-    sightings = con.execute("select path from raw.file_sightings order by seen_at").fetchall()
+    files, sightings = ledger_and_sightings(con)
     # rowid: the order the lines were inserted in
     lines = con.execute(
         "select f.path, l.* exclude (file_hash) from raw.goal_lines l "
