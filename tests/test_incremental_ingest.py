@@ -21,9 +21,9 @@ def counted_reads(monkeypatch) -> list[str]:
     reads: list[str] = []
     examine = landing_module.examine
 
-    def counting_examine(path: Path):
+    def counting_examine(path: Path, **options):
         reads.append(path.name)
-        return examine(path)
+        return examine(path, **options)
 
     monkeypatch.setattr(landing_module, "examine", counting_examine)
     return reads

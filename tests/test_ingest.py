@@ -5,6 +5,7 @@ Real files written to a temporary landing folder, landed into a real DuckDB file
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -695,9 +696,7 @@ def test_goal_files_landed_in_groups_land_as_each_file_alone(tmp_path, monkeypat
     with duckdb.connect(str(tmp_path / "grouped.duckdb")) as con:
         summary = ingest_kind(con, raw, "goal", "run-1")
         grouped = landed_goal_tables(con)
-    alone_spec = readers_module.GOAL_LINES.__class__(
-        **{**readers_module.GOAL_LINES.__dict__, "land_in_groups": False}
-    )
+    alone_spec = dataclasses.replace(readers_module.GOAL_LINES, land_in_groups=False)
     monkeypatch.setitem(landing_module.SPEC_BY_KIND, "goal", alone_spec)
     with duckdb.connect(str(tmp_path / "alone.duckdb")) as con:
         ingest_kind(con, raw, "goal", "run-1")
@@ -741,14 +740,13 @@ def test_goal_files_of_one_layout_land_in_one_insert(landing, db, monkeypatch):
 def test_a_group_that_lands_another_number_of_lines_than_its_files_hold_fails(landing, db):
     """The line counts come from the files' bytes; a group whose INSERT disagrees is not
     trusted (its files are then landed one by one)."""
-    import dataclasses
 
     from dagster_project.ingest.files import LandingFile, examine
 
     reads = []
     for n in range(2):
         path = write(landing, f"goals/{n}.csv", f"{GOAL_HEADER}\n{goal_line()}\n{goal_line()}\n")
-        facts = examine(path)
+        facts = examine(path, count_lines=True)
         landing_file = LandingFile(path=path, relpath=f"goals/{n}.csv", kind="goal")
         read = readers_module.read_file(landing_file, facts, readers_module.GOAL_LINES)
         reads.append((read, facts.sha256))

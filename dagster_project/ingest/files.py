@@ -90,6 +90,8 @@ class FileFacts:
     has_quote: bool
     has_blank_line: bool
     starts_with: bytes
+    # "\n" bytes, plus one for a last line without its own; counted only when asked
+    physical_lines: int | None = None
 
     @property
     def encoding(self) -> str | None:
@@ -108,12 +110,15 @@ class FileFacts:
         return "the file starts with a UTF-8 byte-order mark but is not valid UTF-8"
 
 
-def examine(path: Path) -> FileFacts:
+def examine(path: Path, count_lines: bool = False) -> FileFacts:
+    """One pass over the file's bytes. `count_lines` also counts its physical lines, for the
+    kinds whose files land in groups (bytes.count holds the GIL: about 1.4 s over the 2.2 GB
+    of national-year unit reports, which need no count)."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     valid_utf8 = True
     has_nul = has_quote = has_blank_line = False
-    size = 0
+    size = newlines = 0
     head = b""
     tail = b""  # the end of the previous chunk, so blank lines across chunk borders are seen
     with path.open("rb") as handle:
@@ -124,6 +129,8 @@ def examine(path: Path) -> FileFacts:
             digest.update(chunk)
             has_nul = has_nul or b"\x00" in chunk
             has_quote = has_quote or b'"' in chunk
+            if count_lines:
+                newlines += chunk.count(b"\n")
             joined = tail + chunk
             has_blank_line = has_blank_line or b"\n\n" in joined or b"\n\r\n" in joined
             tail = chunk[-2:]
@@ -147,4 +154,7 @@ def examine(path: Path) -> FileFacts:
         has_quote=has_quote,
         has_blank_line=has_blank_line,
         starts_with=head,
+        physical_lines=(
+            newlines + (0 if tail.endswith(b"\n") or size == 0 else 1) if count_lines else None
+        ),
     )

@@ -230,7 +230,7 @@ READ_AHEAD_SWITCH_INTERVAL_S = 0.0002
 
 
 def _examine_and_read(landing_file: LandingFile, spec: TableSpec) -> _ReadOutcome:
-    facts = examine(landing_file.path)
+    facts = examine(landing_file.path, count_lines=spec.land_in_groups)
     try:
         return facts, read_file(landing_file, facts, spec)
     except Exception as error:  # handed over, raised where the file lands

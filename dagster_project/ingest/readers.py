@@ -141,6 +141,31 @@ def read_file(
 # --- CSV ---------------------------------------------------------------------------------
 
 
+# DuckDB's reader for CSV without quotes or blank lines: every column as text (c0, c1, ...),
+# a ragged row an error. Its parameters: $columns and $encoding (_plain_csv_read).
+PLAIN_CSV_OPTIONS = (
+    "header = true, auto_detect = false, columns = $columns, delim = ',', quote = '', "
+    "escape = '', encoding = $encoding, strict_mode = true, null_padding = false"
+)
+
+
+def _plain_csv_read(
+    spec: TableSpec, encoding: str, width: int, mapping: dict[str, int]
+) -> tuple[str, dict]:
+    """The contract's columns as `nullif(cN, '') as name`, and the reader's parameters."""
+    values = ", ".join(f"nullif(c{mapping[column]}, '') as {column}" for column in spec.columns)
+    params = {
+        "columns": {f"c{i}": "VARCHAR" for i in range(width)},
+        "encoding": _DUCKDB_ENCODING[encoding],
+    }
+    return values, params
+
+
+def _report_no(spec: TableSpec) -> str:
+    """The report_no value of a CSV line (CSV carries none), when the table has the column."""
+    return ", null" if spec.has_report_no else ""
+
+
 @dataclass
 class _CsvForDuckDB:
     """A CSV file without quotes or blank lines, whose header passed: DuckDB reads it."""
@@ -151,7 +176,7 @@ class _CsvForDuckDB:
     width: int
     mapping: dict[str, int]
     extra_columns: list[str]
-    # Physical lines after the header, for the kinds that land in groups (0 for the others)
+    # Physical lines after the header, when examine counted them (kinds that land in groups)
     data_lines: int
 
     def land(self, con: duckdb.DuckDBPyConnection, file_hash: str) -> Landed:
@@ -194,16 +219,12 @@ def land_csv_group(
     """
     first = files[0][0]
     spec = first.source.spec
-    values = ", ".join(
-        f"nullif(c{first.mapping[column]}, '') as {column}" for column in spec.columns
-    )
-    report_no = ", null" if spec.has_report_no else ""
+    values, read_params = _plain_csv_read(spec, first.encoding, first.width, first.mapping)
     scanned = ", ".join(f"scan.{column}" for column in spec.columns)
     params = {
         "paths": [str(read.path) for read, _ in files],
-        "columns": {f"c{i}": "VARCHAR" for i in range(first.width)},
-        "encoding": _DUCKDB_ENCODING[first.encoding],
         "hashes": [file_hash for _, file_hash in files],
+        **read_params,
     }
     # The file list goes in as parameters, not a registered table: a failed statement aborts
     # the transaction, and nothing may be left to clean up on the connection then.
@@ -211,7 +232,7 @@ def land_csv_group(
         inserted = con.execute(
             f"""
             insert into {spec.table} ({", ".join(spec.target_columns)})
-            select files.file_hash, scan.line_no{report_no}, {scanned}
+            select files.file_hash, scan.line_no{_report_no(spec)}, {scanned}
             from (
                 select
                     filename,
@@ -219,9 +240,7 @@ def land_csv_group(
                     * exclude (filename, scan_order)
                 from (
                     select filename, row_number() over () as scan_order, {values}
-                    from read_csv($paths, header = true, auto_detect = false, columns = $columns,
-                                  delim = ',', quote = '', escape = '', encoding = $encoding,
-                                  strict_mode = true, null_padding = false, filename = true,
+                    from read_csv($paths, {PLAIN_CSV_OPTIONS}, filename = true,
                                   hive_partitioning = false)
                 )
             ) as scan
@@ -262,17 +281,9 @@ def _read_csv(source: _Source, path: Path, facts: FileFacts) -> ReadFile:
         raise
     if facts.has_quote or facts.has_blank_line or blank_lines_before_header:
         return _read_csv_with_python(source, path, encoding, mapping, extra)
-    data_lines = _plain_csv_data_lines(path) if source.spec.land_in_groups else 0
+    # No blank lines in this path: every physical line after the header is a data line.
+    data_lines = max(facts.physical_lines - 1, 0) if facts.physical_lines is not None else 0
     return _CsvForDuckDB(source, path, encoding, len(header), mapping, extra, data_lines)
-
-
-def _plain_csv_data_lines(path: Path) -> int:
-    """Physical lines after the header of a CSV without quotes or blank lines: its newlines,
-    plus one for a last line without its own. Counted only for the kinds that land in groups
-    (small files): over every unit report it held the reading thread for seconds."""
-    data = path.read_bytes()
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
-    return max(lines - 1, 0)
 
 
 def _csv_header(path: Path, encoding: str) -> tuple[list[str] | None, int]:
@@ -324,26 +335,17 @@ def _land_csv_with_duckdb(
     caller rolls the file's transaction back.
     """
     spec = target.source.spec
-    values = ", ".join(f"nullif(c{mapping[column]}, '') as {column}" for column in spec.columns)
-    report_no = ", null" if spec.has_report_no else ""
+    values, read_params = _plain_csv_read(spec, encoding, width, mapping)
     where, filter_params = _jornada_filter(target)
-    params = {
-        "path": str(path),
-        "columns": {f"c{i}": "VARCHAR" for i in range(width)},
-        "encoding": _DUCKDB_ENCODING[encoding],
-        "file_hash": target.file_hash,
-        **filter_params,
-    }
+    params = {"path": str(path), "file_hash": target.file_hash, **read_params, **filter_params}
     try:
         inserted = target.con.execute(
             f"""
             insert into {spec.table} ({", ".join(spec.target_columns)})
-            select $file_hash, line_no{report_no}, {", ".join(spec.columns)}
+            select $file_hash, line_no{_report_no(spec)}, {", ".join(spec.columns)}
             from (
                 select row_number() over () + 1 as line_no, {values}
-                from read_csv($path, header = true, auto_detect = false, columns = $columns,
-                              delim = ',', quote = '', escape = '', encoding = $encoding,
-                              strict_mode = true, null_padding = false)
+                from read_csv($path, {PLAIN_CSV_OPTIONS})
             ) {where}
             order by line_no
             """,
