@@ -83,6 +83,22 @@
     {{ dbt.hash("concat_ws('|', " ~ _surrogate_key_parts(columns) | join(", ") ~ ")") }}
 {%- endmacro %}
 
+{#- A cheap hash of several expressions, for a pre-filter only: equal values give equal
+    hashes, but two different values may share one, so whatever it selects must be compared
+    again on the expressions themselves. Portable default: the md5 of surrogate_key. -#}
+{% macro prefilter_hash(expressions) -%}
+    {{ return(adapter.dispatch('prefilter_hash', 'jornadas')(expressions)) }}
+{%- endmacro %}
+
+{% macro default__prefilter_hash(expressions) -%}
+    {{ surrogate_key(expressions) }}
+{%- endmacro %}
+
+{#- DuckDB: its 64-bit hash, one integer to group by instead of several texts. -#}
+{% macro duckdb__prefilter_hash(expressions) -%}
+    hash({{ expressions | join(', ') }})
+{%- endmacro %}
+
 {#- The program's ISO weekday name (1 = Monday) in Spanish or English. -#}
 {% macro weekday_name(iso_weekday_expression, language) -%}
     {%- set names = {
