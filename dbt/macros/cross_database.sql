@@ -36,24 +36,34 @@
     ({{ expression }} at time zone '{{ time_zone }}')
 {%- endmacro %}
 
-{#- Text that is equal for two groups exactly when they hold the same values in any order (an
-    aggregate). Portable default: the values sorted and joined. -#}
-{% macro multiset_fingerprint(expression, order_by) -%}
-    {{ return(adapter.dispatch('multiset_fingerprint', 'jornadas')(expression, order_by)) }}
+{#- Text that is equal for two groups exactly when they hold the same rows in any order (an
+    aggregate); a row is the list of `expressions`, of any types. Portable default: the rows
+    as text, sorted and joined. -#}
+{% macro multiset_fingerprint(expressions) -%}
+    {{ return(adapter.dispatch('multiset_fingerprint', 'jornadas')(expressions)) }}
 {%- endmacro %}
 
-{% macro default__multiset_fingerprint(expression, order_by) -%}
-    {{ dbt.listagg(expression, "';'", "order by " ~ order_by) }}
+{% macro default__multiset_fingerprint(expressions) -%}
+    {%- set row_text = [] -%}
+    {%- for expression in expressions -%}
+        {%- do row_text.append(
+            "coalesce(cast(" ~ expression ~ " as " ~ dbt.type_string() ~ "), '<null>')"
+        ) -%}
+    {%- endfor -%}
+    {%- set row = row_text | join(" || '/' || ") %}
+    {{ dbt.listagg(row, "';'", "order by " ~ row) }}
 {%- endmacro %}
 
-{#- DuckDB: the count and the sum of the values' 64-bit hashes, in constant memory per group.
+{#- DuckDB: the count and the sum of the rows' 64-bit hashes, in constant memory per group.
     The sorted join held every line of a group at once: on the national-year build (26 M
-    lines) it ran out of its 1.5 GB and took 47 s where this takes 5 s. Two different groups
-    match only if their hash sums collide. DuckDB's hash may change between versions, so the
-    build fingerprint includes DuckDB's version (dagster_project/defs/dbt.py). -#}
-{% macro duckdb__multiset_fingerprint(expression, order_by) -%}
+    lines) it ran out of its 1.5 GB and took 47 s where this takes 5 s. The hash is taken of
+    the typed values, not of a text built from them: 3.7 -> 0.9 s for int_unit_reports at
+    national-year. Two different groups match only if their hash sums collide. DuckDB's hash
+    may change between versions, so the build fingerprint includes DuckDB's version
+    (dagster_project/defs/dbt.py). -#}
+{% macro duckdb__multiset_fingerprint(expressions) -%}
     cast(count(*) as {{ dbt.type_string() }}) || ':'
-    || cast(sum(hash({{ expression }})) as {{ dbt.type_string() }})
+    || cast(sum(hash({{ expressions | join(', ') }})) as {{ dbt.type_string() }})
 {%- endmacro %}
 
 {#- An md5 key over several columns, null kept apart from any text (dbt_utils' idea). -#}

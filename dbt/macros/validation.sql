@@ -289,16 +289,17 @@ from failed_checks
     {%- do key.append('report_no') -%}
 {%- endif -%}
 {%- do key.extend(['unit_id', 'jornada_id', 'submitted_at_text']) -%}
+{#- What a line holds: each value as read, or the text sent when it could not be read. -#}
 {%- set line_content = [
-    "coalesce(activity, '')",
-    "coalesce(specialty, '')",
-    "coalesce(cast(" ~ quantity ~ "_number as " ~ dbt.type_string() ~ "), " ~ quantity ~ "_text, '')",
+    'activity',
+    'specialty',
+    quantity ~ '_number',
+    'case when ' ~ quantity ~ '_number is null then ' ~ quantity ~ '_text end',
 ] -%}
-{%- set line_order = ['activity', 'specialty', quantity ~ '_text'] -%}
 {%- if dated -%}
-    {%- set service_date = "coalesce(cast(service_date as " ~ dbt.type_string() ~ "), service_date_text, '')" -%}
-    {%- do line_content.insert(0, service_date) -%}
-    {%- do line_order.insert(0, service_date) -%}
+    {%- set line_content = [
+        'service_date', 'case when service_date is null then service_date_text end'
+    ] + line_content -%}
 {%- endif -%}
 with lines as (
     select * from {{ lines }}
@@ -345,10 +346,7 @@ reports as (
         {{ dbt.hash(
             "coalesce(unit_id, '') || '|' || coalesce(jornada_id, '') || '|'"
             ~ " || coalesce(cast(min(submitted_at) as " ~ dbt.type_string() ~ "), submitted_at_text, '') || '|'"
-            ~ " || " ~ multiset_fingerprint(
-                line_content | join(" || '/' || "),
-                line_order | join(', ')
-            )
+            ~ " || " ~ multiset_fingerprint(line_content)
         ) }} as content_fingerprint
     from lines
     group by {{ key | join(', ') }}
