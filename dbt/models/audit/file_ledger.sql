@@ -15,9 +15,12 @@ sightings as (
     group by file_hash
 ),
 
+-- One row per report version with its lines (n_lines): the lines of a file are those of its
+-- reports, so the ledger counts them from the verdicts rather than reading every line again.
 verdicts as (
     select
-        report_id,
+        file_hash,
+        n_lines,
         verdict,
         is_loaded
     from {{ ref('int_unit_report_verdicts') }}
@@ -25,71 +28,42 @@ verdicts as (
     union all
 
     select
-        report_id,
+        file_hash,
+        n_lines,
         verdict,
         is_loaded
     from {{ ref('int_goal_report_verdicts') }}
 ),
 
-lines as (
-    select
-        file_hash,
-        report_id
-    from {{ ref('int_unit_report_lines') }}
-
-    union all
-
-    select
-        file_hash,
-        report_id
-    from {{ ref('int_goal_lines') }}
-),
-
-line_outcomes as (
-    select
-        lines.file_hash,
-        count(*) as lines_landed,
-        sum(case when verdicts.is_loaded then 1 else 0 end) as lines_loaded,
-        sum(case when verdicts.is_loaded then 0 else 1 end) as lines_quarantined
-    from lines
-    inner join verdicts on lines.report_id = verdicts.report_id
-    group by lines.file_hash
-),
-
-file_reports as (
-    select distinct
-        file_hash,
-        report_id
-    from lines
-),
-
 report_outcomes as (
     select
-        reports.file_hash,
+        file_hash,
+        sum(n_lines) as lines_landed,
+        sum(case when is_loaded then n_lines else 0 end) as lines_loaded,
+        sum(case when is_loaded then 0 else n_lines end) as lines_quarantined,
         count(*) as n_reports,
-        sum(case when verdicts.verdict = 'in_force' then 1 else 0 end) as reports_in_force,
-        sum(case when verdicts.verdict = 'superseded' then 1 else 0 end) as reports_superseded,
-        sum(case when verdicts.verdict = 'duplicate' then 1 else 0 end) as reports_duplicate,
-        sum(case when verdicts.verdict = 'rejected' then 1 else 0 end) as reports_rejected,
-        sum(case when verdicts.verdict = 'conflict' then 1 else 0 end) as reports_conflict
-    from file_reports as reports
-    inner join verdicts on reports.report_id = verdicts.report_id
-    group by reports.file_hash
+        sum(case when verdict = 'in_force' then 1 else 0 end) as reports_in_force,
+        sum(case when verdict = 'superseded' then 1 else 0 end) as reports_superseded,
+        sum(case when verdict = 'duplicate' then 1 else 0 end) as reports_duplicate,
+        sum(case when verdict = 'rejected' then 1 else 0 end) as reports_rejected,
+        sum(case when verdict = 'conflict' then 1 else 0 end) as reports_conflict
+    from verdicts
+    group by file_hash
 ),
 
 ledger as (
     select
         files.*,
-        coalesce(line_outcomes.lines_landed, 0) as lines_landed,
+        coalesce(report_outcomes.lines_landed, 0) as lines_landed,
         case
             when files.file_verdict = 'rejected' then 0
             when files.kind = 'bulletin' then files.lines_in
-            else coalesce(line_outcomes.lines_loaded, 0)
+            else coalesce(report_outcomes.lines_loaded, 0)
         end as lines_loaded,
         case
             when files.file_verdict = 'rejected' then files.lines_in
             when files.kind = 'bulletin' then 0
-            else coalesce(line_outcomes.lines_quarantined, 0)
+            else coalesce(report_outcomes.lines_quarantined, 0)
         end as lines_quarantined,
         coalesce(report_outcomes.n_reports, 0) as n_reports,
         coalesce(report_outcomes.reports_in_force, 0) as reports_in_force,
@@ -101,7 +75,6 @@ ledger as (
         coalesce(sightings.n_paths, 1) as n_paths,
         coalesce(sightings.last_seen_at, files.first_seen_at) as last_seen_at
     from files
-    left join line_outcomes on files.file_hash = line_outcomes.file_hash
     left join report_outcomes on files.file_hash = report_outcomes.file_hash
     left join sightings on files.file_hash = sightings.file_hash
 )
