@@ -58,7 +58,6 @@ from dagster_project.ingest.readers import (
     Landed,
     ReadFile,
     TableSpec,
-    group_key,
     land_csv_group,
     land_file,
     read_file,
@@ -324,9 +323,9 @@ class _LandingBatch:
         self.open = False
         # (landing_file, facts, seen_at, Landed | FileRejected), in landing order
         self.members: list[tuple] = []
-        # (landing_file, facts, seen_at, read) of plain CSV files waiting to land together
+        # (landing_file, facts, seen_at, read) of plain CSV files waiting to land together,
+        # all of one read.group_key
         self.group: list[tuple] = []
-        self.group_key: tuple | None = None
         # Sightings of known files under a new path: written with the batch, so a rollback of
         # the batch cannot lose them.
         self.sightings: list[tuple[str, str, dt.datetime]] = []
@@ -336,12 +335,11 @@ class _LandingBatch:
         """Land a file read by `read_file` (or the exception reading it raised), now or with
         its group."""
         now = self.clock.now()
-        key = None if isinstance(read, Exception) else group_key(read)
+        key = None if isinstance(read, Exception) else read.group_key
         if key is not None:
-            if self.group and key != self.group_key:
+            if self.group and key != self.group[-1][3].group_key:
                 self._land_group()
             self.group.append((landing_file, facts, now, read))
-            self.group_key = key
         else:
             self._land_group()
             self._land_one(landing_file, facts, now, read)

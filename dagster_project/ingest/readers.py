@@ -107,6 +107,12 @@ class ReadFile(Protocol):
 
     def land(self, con: duckdb.DuckDBPyConnection, file_hash: str) -> Landed: ...
 
+    @property
+    def group_key(self) -> tuple | None:
+        """Files with equal keys can land together in one INSERT (land_csv_group); None: the
+        file lands alone."""
+        ...
+
 
 def land_file(
     con: duckdb.DuckDBPyConnection,
@@ -177,7 +183,7 @@ class _CsvForDuckDB:
     mapping: dict[str, int]
     extra_columns: list[str]
     # Physical lines after the header, when examine counted them (kinds that land in groups)
-    data_lines: int
+    data_lines: int | None
 
     def land(self, con: duckdb.DuckDBPyConnection, file_hash: str) -> Landed:
         target = _Target(con, self.source, file_hash)
@@ -187,17 +193,11 @@ class _CsvForDuckDB:
 
     @property
     def group_key(self) -> tuple | None:
-        """Files with equal keys can land together (land_csv_group); None: alone."""
         if not self.source.spec.land_in_groups or self.source.only_jornada is not None:
             return None
-        if self.data_lines == 0:  # left to the file's own INSERT, which rejects it as empty
+        if not self.data_lines:  # an empty file is left to its own INSERT, which rejects it
             return None
         return (self.source.spec, self.encoding, self.width, tuple(sorted(self.mapping.items())))
-
-
-def group_key(read: ReadFile) -> tuple | None:
-    """The key of the files `read` can land with in one INSERT (land_csv_group); None: alone."""
-    return read.group_key if isinstance(read, _CsvForDuckDB) else None
 
 
 class CsvGroupFailed(Exception):
@@ -282,7 +282,7 @@ def _read_csv(source: _Source, path: Path, facts: FileFacts) -> ReadFile:
     if facts.has_quote or facts.has_blank_line or blank_lines_before_header:
         return _read_csv_with_python(source, path, encoding, mapping, extra)
     # No blank lines in this path: every physical line after the header is a data line.
-    data_lines = max(facts.physical_lines - 1, 0) if facts.physical_lines is not None else 0
+    data_lines = None if facts.physical_lines is None else max(facts.physical_lines - 1, 0)
     return _CsvForDuckDB(source, path, encoding, len(header), mapping, extra, data_lines)
 
 
@@ -584,6 +584,9 @@ class _ParsedRows:
     lines_in: int
     encoding: str | None
     extra_columns: list[str]
+
+    # Parsed files land alone: each is one Arrow table already.
+    group_key = None
 
     def land(self, con: duckdb.DuckDBPyConnection, file_hash: str) -> Landed:
         spec = self.source.spec
