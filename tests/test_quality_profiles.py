@@ -42,6 +42,10 @@ CASES = [
         "expect_column_values_to_be_in_set",
         {"column": "code", "value_set": ["A", "B", *(f"X{n}" for n in range(60))]},
     ),
+    (  # so does a short one of numbers, against a column with NULLs
+        "expect_column_values_to_be_in_set",
+        {"column": "quantity", "value_set": [0, 1, 2, 3, 5, 12]},
+    ),
     (
         "expect_column_values_to_match_regex",
         {"column": "unit_id", "regex": "^[A-Z]{2}IMS[0-9]{6}$"},

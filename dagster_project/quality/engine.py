@@ -39,6 +39,10 @@ from dagster_project.quality.scope import create_scope
 from dagster_project.quality.suites import Expectation, Rule, Suite
 
 OFFENDING_ROWS_KEPT = 20
+# A `value_set` longer than this is put in a temporary table and matched by a hash join.
+# DuckDB tests a literal list value by value: over the 26 M facts of national-year, 25
+# literals took 0.75 s and the table 0.14 s, whatever its length; they are even at 3.
+LITERAL_VALUE_SET_MAX = 3
 
 
 class QualityEngineError(RuntimeError):
@@ -229,9 +233,13 @@ def _measure_profile(
 def _value_set_relation(
     con: duckdb.DuckDBPyConnection, expectation: Expectation, kwargs: dict[str, Any], index: int
 ) -> str | None:
-    """A temporary table holding a large `value_set` (e.g. a catalog read by kwargs_sql)."""
+    """A temporary table holding a `value_set` of more than a few values (e.g. a catalog read
+    by kwargs_sql)."""
     values = [value for value in kwargs.get("value_set") or [] if value is not None]
-    if expectation.type != "expect_column_values_to_be_in_set" or len(values) <= 50:
+    if (
+        expectation.type != "expect_column_values_to_be_in_set"
+        or len(values) <= LITERAL_VALUE_SET_MAX
+    ):
         return None
     relation = f"quality_value_set_{index}"
     try:

@@ -105,7 +105,7 @@ def _in_set(column: str, kwargs: dict[str, Any], value_set_relation: str | None)
     if not values:
         return "true"
     if value_set_relation:
-        # A long literal list costs DuckDB seconds per million rows; a relation is a hash join.
+        # A literal list is tested value by value; a relation is a hash join (engine.py).
         return f"{column} not in (select value from {value_set_relation})"
     return f"{column} not in ({', '.join(literal(value) for value in values)})"
 
