@@ -9,7 +9,9 @@ Named relative to the folder dbt runs in, the path is the same in every home, so
 re-used. Paths given on the command line or in dbt's environment variables, and the folders
 dbt would otherwise find in the current folder, are made absolute first, so the change of
 folder moves nothing else. Without JORNADAS_BUILD_DB, or its folder, this is plain `dbt` as
-far as paths go. In every case, dbt's logging costs less (dagster_project/dbt_event_logging.py).
+far as paths go. In every case, dbt's logging costs less (dagster_project/dbt_event_logging.py),
+and a warm dbt process started by the run takes the command when there is one
+(dagster_project/dbt_warm.py).
 """
 
 import os
@@ -20,6 +22,7 @@ from dagster_project.dbt_event_logging import (
     log_file_in_dbt_text_format,
     skip_unshown_console_events,
 )
+from dagster_project.dbt_warm import SOCKET_ENV, hand_over
 from dagster_project.settings import BUILD_DB_ENV
 
 # dbt's environment variables and options whose value is a path (relative to the folder dbt
@@ -54,7 +57,8 @@ def absolute_path_arguments(arguments: list[str], start: Path) -> list[str]:
     return out
 
 
-def main() -> None:
+def run() -> None:
+    """Run the dbt command in `sys.argv` (exits with dbt's exit code, as dbt's own CLI does)."""
     build_db = os.environ.get(BUILD_DB_ENV)
     path = Path(build_db).resolve() if build_db else None
     # A missing folder is left for dbt to report, as plain dbt would.
@@ -75,6 +79,16 @@ def main() -> None:
     from dbt.cli.main import cli
 
     sys.exit(cli())
+
+
+def main() -> None:
+    # A warm dbt process started by this run takes the command when it can (dbt_warm.py).
+    warm_socket = os.environ.pop(SOCKET_ENV, None)
+    if warm_socket:
+        code = hand_over(warm_socket, sys.argv)
+        if code is not None:
+            sys.exit(code)
+    run()
 
 
 if __name__ == "__main__":

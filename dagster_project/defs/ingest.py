@@ -15,6 +15,7 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
+from dagster_project import dbt_warm
 from dagster_project.ingest import GOAL, UNIT_REPORT, IngestSummary, ingest_kind
 from dagster_project.quality import gx_worker
 from dagster_project.settings import duckdb_memory_limit, get_settings
@@ -40,10 +41,12 @@ def _run_ingest(context: dg.AssetExecutionContext, config: IngestConfig, kind: s
         raise dg.Failure("reingest needs a jornada_id, e.g. '2021-14'")
     if config.jornada_id and not config.reingest:
         raise dg.Failure("jornada_id is only used to re-ingest a day: set reingest: true")
-    # The quality checks after ingest need Great Expectations, whose import takes seconds:
-    # start its worker process now (a no-op when the refresh command already did), so that
-    # the import runs on the other core while files are read.
+    # The quality checks after ingest need Great Expectations, and the build dbt, whose
+    # imports take seconds: start their processes now (no-ops when they are running already),
+    # so that the imports run on the other core while files are read.
     gx_worker.start()
+    if why_cold := dbt_warm.start():
+        context.log.warning(f"{why_cold}; dbt will start cold")
     settings = get_settings()
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.build_db))

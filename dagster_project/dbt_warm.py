@@ -1,0 +1,276 @@
+"""A dbt process started ahead of the build, so that dbt's import overlaps ingest.
+
+dagster-dbt starts `jornadas-dbt` as a new process for each dbt command, and that process spends
+about 1.8 s importing dbt-core before it prints a line (BENCHMARKS.md, "Fixed costs"). `start()`,
+called when a run's ingest begins, launches `python -m dagster_project.dbt_warm` on a listening
+Unix socket: it imports dbt on the other core while files are read, then waits. The next
+`jornadas-dbt` started with this process's environment hands it its command (arguments, folder,
+environment, and its own standard streams as file descriptors) and waits for the exit code,
+forwarding SIGINT and SIGTERM. The warm process then runs that command exactly as
+`jornadas-dbt` would have (`dbt_in_build_folder.run`) and exits: one command per warm process.
+
+`jornadas-dbt` runs dbt itself whenever there is no warm process to take its command: none
+started, already used, gone, or from another Python. A warm process that dies after taking a
+command makes the command fail (exit code 1, never a second run). A warm process exits unused
+when the process that started it ends, and stops (SIGINT) the command it runs when the
+`jornadas-dbt` that handed it over dies.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import pickle
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+SOCKET_ENV = "JORNADAS_DBT_WARM_SOCKET"
+_PROJECT_ROOT = Path(__file__).resolve().parents[1]
+_LENGTH = struct.Struct("!Q")
+# The warm process refuses a command (another Python or project) or takes it; the client
+# says go; the warm process says the command ended, with its exit code.
+_REFUSED, _TAKEN, _GO, _ENDED = b"R", b"T", b"G", b"E"
+_CODE = struct.Struct("!i")
+_ANSWER_TIMEOUT_SECONDS = 60
+_STOP_GRACE_SECONDS = 30
+
+
+def _receive_exactly(connection: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = connection.recv(size - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
+
+
+def _identity() -> dict[str, str]:
+    """What client and warm process must share for the hand-over to change nothing."""
+    return {"python": sys.executable, "project": str(_PROJECT_ROOT)}
+
+
+# --- in the process that runs the build --------------------------------------------------------
+
+_lock = threading.Lock()
+_warm: tuple[subprocess.Popen, Path] | None = None
+
+
+def start() -> str | None:
+    """Start a warm dbt process for this process's next `jornadas-dbt`, unless an unused one
+    is running already. Returns why none could start (dbt then starts cold), or None."""
+    global _warm
+    with _lock:
+        if _warm is not None:
+            process, path = _warm
+            if process.poll() is None and path.exists():
+                return None
+        folder = Path(tempfile.mkdtemp(prefix="jornadas-dbt-"))
+        path = folder / "dbt.sock"
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        environment = dict(os.environ)
+        environment.pop(SOCKET_ENV, None)
+        environment["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(_PROJECT_ROOT), environment.get("PYTHONPATH")])
+        )
+        try:
+            # Bound here, so that the socket exists before the child has even started.
+            listener.bind(str(path))
+            listener.listen(1)
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    __name__,
+                    str(os.getpid()),
+                    str(listener.fileno()),
+                    str(path),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                env=environment,
+                pass_fds=[listener.fileno()],
+            )
+        except OSError as error:  # e.g. a socket path too long for AF_UNIX
+            shutil.rmtree(folder, ignore_errors=True)
+            return f"no warm dbt process: {error}"
+        finally:
+            listener.close()
+        _warm = (process, path)
+        os.environ[SOCKET_ENV] = str(path)
+        return None
+
+
+def started() -> tuple[subprocess.Popen, Path] | None:
+    """The warm process this process started last, and its socket, if any."""
+    return _warm
+
+
+@atexit.register
+def _stop_unused() -> None:
+    if _warm is None:
+        return
+    process, path = _warm
+    if path.exists() and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    shutil.rmtree(path.parent, ignore_errors=True)
+
+
+# --- in `jornadas-dbt` -----------------------------------------------------------------------
+
+
+def hand_over(socket_path: str, argv: list[str]) -> int | None:
+    """Run the command `argv` in the warm process at `socket_path`; its exit code, or None when
+    no warm process took the command (the caller then runs dbt itself)."""
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        connection.connect(socket_path)
+        command = pickle.dumps(
+            {
+                "identity": _identity(),
+                "argv": argv,
+                "folder": os.getcwd(),
+                "environment": dict(os.environ),
+            }
+        )
+        socket.send_fds(connection, [_LENGTH.pack(len(command))], [0, 1, 2])
+        connection.sendall(command)
+        # The warm process answers once it has imported dbt (about 2 s after it started).
+        connection.settimeout(_ANSWER_TIMEOUT_SECONDS)
+        if _receive_exactly(connection, 1) != _TAKEN:
+            raise EOFError  # refused: another Python or project
+        warm_pid = _CODE.unpack(_receive_exactly(connection, _CODE.size))[0]
+        # Only now does the warm process run the command: a client that gave up before this
+        # point (and runs dbt itself) can never see its command run twice.
+        connection.sendall(_GO)
+    except (OSError, EOFError):
+        connection.close()
+        return None
+
+    def forward(signal_number: int, _frame) -> None:
+        os.kill(warm_pid, signal_number)
+
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, forward)
+    try:
+        connection.settimeout(None)
+        ended = _receive_exactly(connection, 1 + _CODE.size)
+    except (OSError, EOFError):
+        print("jornadas-dbt: the warm dbt process died during the command", file=sys.stderr)
+        return 1
+    finally:
+        connection.close()
+    return _CODE.unpack(ended[1:])[0]
+
+
+# --- the warm process ------------------------------------------------------------------------
+
+
+def _exit_code(error: SystemExit) -> int:
+    if error.code is None:
+        return 0
+    if isinstance(error.code, int):
+        return error.code
+    print(error.code, file=sys.stderr)
+    return 1
+
+
+def _stop_when_client_dies(connection: socket.socket, finished: threading.Event) -> None:
+    """The client never writes after "go": end of file means it has gone."""
+    with contextlib.suppress(OSError):
+        connection.recv(1)
+    if finished.is_set():
+        return
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(_STOP_GRACE_SECONDS)
+    os._exit(1)
+
+
+def _take_command(connection: socket.socket, path: Path) -> None:
+    """Run the command sent on `connection` in this process; returns only if none was run."""
+    try:
+        header, descriptors, _flags, _address = socket.recv_fds(connection, _LENGTH.size, 3)
+        command = pickle.loads(_receive_exactly(connection, _LENGTH.unpack(header)[0]))
+        # One command per warm process: later clients find no socket and run dbt themselves.
+        path.unlink(missing_ok=True)
+        shutil.rmtree(path.parent, ignore_errors=True)
+        if command["identity"] != _identity() or len(descriptors) != 3:
+            connection.sendall(_REFUSED)
+            return
+        connection.sendall(_TAKEN + _CODE.pack(os.getpid()))
+        if _receive_exactly(connection, 1) != _GO:
+            return
+    except (OSError, EOFError):
+        return  # the client went away before "go": nothing ran
+    for target, descriptor in zip((0, 1, 2), descriptors, strict=True):
+        os.dup2(descriptor, target)
+        os.close(descriptor)
+    os.chdir(command["folder"])
+    os.environ.clear()
+    os.environ.update(command["environment"])
+    sys.argv = list(command["argv"])
+    # Click names the program after __main__: `python -m dagster_project.…` in this process,
+    # where the command's own is the script in argv[0].
+    sys.modules["__main__"].__package__ = None
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    finished = threading.Event()
+    threading.Thread(
+        target=_stop_when_client_dies, args=(connection, finished), daemon=True
+    ).start()
+
+    from dagster_project.dbt_in_build_folder import run
+
+    try:
+        run()
+        code = 0
+    except SystemExit as error:
+        code = _exit_code(error)
+    except KeyboardInterrupt:
+        code = 130
+    finished.set()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    connection.sendall(_ENDED + _CODE.pack(code))
+    os._exit(code)
+
+
+def serve(parent: int, listener_fd: int, path: Path) -> None:
+    """Import dbt, then take one command, or exit once the starting process `parent` has gone."""
+    listener = socket.socket(fileno=listener_fd)
+    # An interrupt (Ctrl-C reaches the whole process group) is for the command, once there
+    # is one; until then the warm process just ends with the process that started it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import dbt.adapters.duckdb  # noqa: F401 - imported ahead: the point of this process
+        import dbt.cli.main  # noqa: F401
+
+        listener.settimeout(1.0)
+        while os.getppid() == parent:
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            connection.settimeout(None)
+            _take_command(connection, path)
+            return
+    finally:
+        path.unlink(missing_ok=True)
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]))

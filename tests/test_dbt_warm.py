@@ -1,0 +1,169 @@
+"""A warm dbt process runs the command `jornadas-dbt` hands it exactly as `jornadas-dbt` would
+have, once; without one, `jornadas-dbt` runs dbt itself (dagster_project/dbt_warm.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from dagster_project import dbt_warm
+from dagster_project.settings import BUILD_DB_ENV, DBT_PROJECT_DIR, dbt_executable
+
+# `dbt ls` parses the project with its profile and prints the selected nodes: a real dbt
+# command that needs the folder, the environment and the standard output handed over.
+LIST_SEEDS = ["ls", "--resource-type", "seed", "--output", "name", "--log-format", "text"]
+
+
+def _environment(tmp_path: Path, warm_socket: str | None) -> dict[str, str]:
+    # The parse of `jornadas setup`, so that dbt parses only what changed since.
+    parsed = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
+    if parsed.exists():
+        (tmp_path / "target").mkdir(parents=True, exist_ok=True)
+        shutil.copy(parsed, tmp_path / "target" / parsed.name)
+    environment = {key: value for key, value in os.environ.items() if key != dbt_warm.SOCKET_ENV}
+    environment[BUILD_DB_ENV] = str(tmp_path / "jornadas_build.duckdb")
+    environment["DO_NOT_TRACK"] = "1"
+    environment["DBT_TARGET_PATH"] = str(tmp_path / "target")
+    environment["DBT_LOG_PATH"] = str(tmp_path / "logs")
+    if warm_socket is not None:
+        environment[dbt_warm.SOCKET_ENV] = warm_socket
+    return environment
+
+
+def _jornadas_dbt(arguments: list[str], environment: dict[str, str]):
+    return subprocess.run(
+        [dbt_executable(), *arguments],
+        cwd=DBT_PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _ended(pid: int, within_seconds: float = 20) -> bool:
+    """Whether process `pid` has ended (or is a zombie) within a generous bound."""
+    deadline = time.monotonic() + within_seconds
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def warm_process(tmp_path: Path):
+    """A warm dbt process started by this process; its socket is removed from the test's own
+    environment afterwards."""
+    assert dbt_warm.start() is None
+    started = dbt_warm.started()
+    assert started is not None
+    process, socket_path = started
+    yield process.pid, socket_path
+    os.environ.pop(dbt_warm.SOCKET_ENV, None)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=1)
+
+
+def _lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.strip()]
+
+
+def test_a_command_handed_over_prints_and_exits_as_plain_jornadas_dbt(
+    tmp_path: Path, warm_process
+) -> None:
+    pid, socket_path = warm_process
+    plain = _jornadas_dbt(LIST_SEEDS, _environment(tmp_path / "plain", None))
+    handed_over = _jornadas_dbt(LIST_SEEDS, _environment(tmp_path / "warm", str(socket_path)))
+    assert plain.returncode == 0, plain.stderr
+    assert handed_over.returncode == 0, handed_over.stderr
+    seeds = [line for line in _lines(plain.stdout) if line.isidentifier()]
+    assert "units" in seeds and "activities" in seeds
+    assert [line for line in _lines(handed_over.stdout) if line.isidentifier()] == seeds
+    # The warm process took it: its socket is gone and it ended with the command.
+    assert not socket_path.exists()
+    assert _ended(pid)
+
+
+def test_a_failing_command_handed_over_fails_with_the_same_code_and_message(
+    tmp_path: Path, warm_process
+) -> None:
+    pid, socket_path = warm_process
+    plain = _jornadas_dbt(["no-such-command"], _environment(tmp_path, None))
+    handed_over = _jornadas_dbt(["no-such-command"], _environment(tmp_path, str(socket_path)))
+    assert plain.returncode == 2
+    assert handed_over.returncode == plain.returncode
+    assert "no-such-command" in handed_over.stderr
+    assert handed_over.stderr == plain.stderr
+    assert _ended(pid)
+
+
+def test_a_warm_process_takes_one_command_and_later_ones_run_cold(
+    tmp_path: Path, warm_process
+) -> None:
+    pid, socket_path = warm_process
+    environment = _environment(tmp_path, str(socket_path))
+    first = _jornadas_dbt(["--help"], environment)
+    second = _jornadas_dbt(["--help"], environment)
+    assert first.returncode == second.returncode == 0
+    assert first.stdout == second.stdout
+    assert _ended(pid)
+    # The next start launches a new one.
+    assert dbt_warm.start() is None
+    renewed = dbt_warm.started()
+    assert renewed is not None and renewed[0].pid != pid and renewed[1].exists()
+
+
+def test_without_a_warm_process_jornadas_dbt_runs_dbt_itself(tmp_path: Path) -> None:
+    gone = tmp_path / "no-warm-process.sock"
+    ran = _jornadas_dbt(["--help"], _environment(tmp_path, str(gone)))
+    assert ran.returncode == 0, ran.stderr
+    assert "Usage" in ran.stdout
+
+
+def test_a_warm_process_refuses_a_client_of_another_python(
+    tmp_path: Path, warm_process, monkeypatch
+) -> None:
+    pid, socket_path = warm_process
+    monkeypatch.setattr(
+        dbt_warm, "_identity", lambda: {"python": "/another/python", "project": "elsewhere"}
+    )
+    assert dbt_warm.hand_over(str(socket_path), ["jornadas-dbt", "--help"]) is None
+    assert _ended(pid)
+
+
+def test_an_unused_warm_process_ends_with_the_process_that_started_it(tmp_path: Path) -> None:
+    # The starting process dies without its exit handlers, as a killed run would.
+    starter = textwrap.dedent(
+        """
+        import os
+        from dagster_project import dbt_warm
+        assert dbt_warm.start() is None
+        process, path = dbt_warm.started()
+        print(process.pid, path, flush=True)
+        os._exit(0)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", starter],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if k != dbt_warm.SOCKET_ENV},
+    )
+    assert done.returncode == 0, done.stderr
+    pid_text, path_text = done.stdout.split()
+    assert _ended(int(pid_text))
+    assert not Path(path_text).parent.exists()
