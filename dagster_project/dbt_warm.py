@@ -170,9 +170,12 @@ def hand_over(socket_path: str, argv: list[str]) -> int | None:
         ended = _receive_exactly(connection, 1 + _CODE.size)
     except (OSError, EOFError):
         print("jornadas-dbt: the warm dbt process died during the command", file=sys.stderr)
-        return 1
-    finally:
         connection.close()
+        return 1
+    # Then wait for it to exit, as dagster-dbt waits for a dbt process (and its output).
+    with contextlib.suppress(OSError):
+        connection.recv(1)
+    connection.close()
     return _CODE.unpack(ended[1:])[0]
 
 
@@ -200,7 +203,8 @@ def _stop_when_client_dies(connection: socket.socket, finished: threading.Event)
 
 
 def _take_command(connection: socket.socket, path: Path) -> None:
-    """Run the command sent on `connection` in this process; returns only if none was run."""
+    """Run the command sent on `connection` in this process, then exit with its code; returns
+    only if none was run."""
     try:
         header, descriptors, _flags, _address = socket.recv_fds(connection, _LENGTH.size, 3)
         command = pickle.loads(_receive_exactly(connection, _LENGTH.unpack(header)[0]))
@@ -245,7 +249,8 @@ def _take_command(connection: socket.socket, path: Path) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     connection.sendall(_ENDED + _CODE.pack(code))
-    os._exit(code)
+    # A normal exit, as plain dbt's: it releases what dbt's multiprocessing locks registered.
+    sys.exit(code)
 
 
 def serve(parent: int, listener_fd: int, path: Path) -> None:

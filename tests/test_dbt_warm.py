@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -92,6 +93,7 @@ def test_a_command_handed_over_prints_and_exits_as_plain_jornadas_dbt(
     seeds = [line for line in _lines(plain.stdout) if line.isidentifier()]
     assert "units" in seeds and "activities" in seeds
     assert [line for line in _lines(handed_over.stdout) if line.isidentifier()] == seeds
+    assert handed_over.stderr == plain.stderr
     # The warm process took it: its socket is gone and it ended with the command.
     assert not socket_path.exists()
     assert _ended(pid)
@@ -124,6 +126,21 @@ def test_a_warm_process_takes_one_command_and_later_ones_run_cold(
     assert dbt_warm.start() is None
     renewed = dbt_warm.started()
     assert renewed is not None and renewed[0].pid != pid and renewed[1].exists()
+
+
+def test_an_interrupted_jornadas_dbt_stops_the_command_it_handed_over(
+    tmp_path: Path, warm_process
+) -> None:
+    pid, socket_path = warm_process
+    # Without the project's parse, `dbt ls` parses it all: seconds in which to interrupt it,
+    # as dagster-dbt does when a run is terminated.
+    environment = _environment(tmp_path, str(socket_path))
+    (tmp_path / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
+    client = subprocess.Popen([dbt_executable(), *LIST_SEEDS], cwd=DBT_PROJECT_DIR, env=environment)
+    time.sleep(2)
+    client.send_signal(signal.SIGINT)
+    assert client.wait(timeout=60) != 0
+    assert _ended(pid)
 
 
 def test_without_a_warm_process_jornadas_dbt_runs_dbt_itself(tmp_path: Path) -> None:
