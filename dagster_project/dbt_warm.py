@@ -33,8 +33,9 @@ import threading
 import time
 from pathlib import Path
 
+from dagster_project.settings import PROJECT_ROOT, helper_process_environment
+
 SOCKET_ENV = "JORNADAS_DBT_WARM_SOCKET"
-_PROJECT_ROOT = Path(__file__).resolve().parents[1]
 _LENGTH = struct.Struct("!Q")
 # The warm process refuses a command (another Python or project) or takes it; the client
 # says go; the warm process says the command ended, with its exit code.
@@ -56,7 +57,7 @@ def _receive_exactly(connection: socket.socket, size: int) -> bytes:
 
 def _identity() -> dict[str, str]:
     """What client and warm process must share for the hand-over to change nothing."""
-    return {"python": sys.executable, "project": str(_PROJECT_ROOT)}
+    return {"python": sys.executable, "project": str(PROJECT_ROOT)}
 
 
 # --- in the process that runs the build --------------------------------------------------------
@@ -77,11 +78,8 @@ def start() -> str | None:
         folder = Path(tempfile.mkdtemp(prefix="jornadas-dbt-"))
         path = folder / "dbt.sock"
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        environment = dict(os.environ)
+        environment = helper_process_environment()
         environment.pop(SOCKET_ENV, None)
-        environment["PYTHONPATH"] = os.pathsep.join(
-            filter(None, [str(_PROJECT_ROOT), environment.get("PYTHONPATH")])
-        )
         try:
             # Bound here, so that the socket exists before the child has even started.
             listener.bind(str(path))
@@ -202,15 +200,12 @@ def _stop_when_client_dies(connection: socket.socket, finished: threading.Event)
     os._exit(1)
 
 
-def _take_command(connection: socket.socket, path: Path) -> None:
+def _take_command(connection: socket.socket) -> None:
     """Run the command sent on `connection` in this process, then exit with its code; returns
     only if none was run."""
     try:
         header, descriptors, _flags, _address = socket.recv_fds(connection, _LENGTH.size, 3)
         command = pickle.loads(_receive_exactly(connection, _LENGTH.unpack(header)[0]))
-        # One command per warm process: later clients find no socket and run dbt themselves.
-        path.unlink(missing_ok=True)
-        shutil.rmtree(path.parent, ignore_errors=True)
         if command["identity"] != _identity() or len(descriptors) != 3:
             connection.sendall(_REFUSED)
             return
@@ -253,6 +248,19 @@ def _take_command(connection: socket.socket, path: Path) -> None:
     sys.exit(code)
 
 
+def _accept_while(listener: socket.socket, parent: int) -> socket.socket | None:
+    """The first client's connection, or None once process `parent` has gone."""
+    listener.settimeout(1.0)
+    while os.getppid() == parent:
+        try:
+            connection, _ = listener.accept()
+        except TimeoutError:
+            continue
+        connection.settimeout(None)
+        return connection
+    return None
+
+
 def serve(parent: int, listener_fd: int, path: Path) -> None:
     """Import dbt, then take one command, or exit once the starting process `parent` has gone."""
     listener = socket.socket(fileno=listener_fd)
@@ -263,18 +271,14 @@ def serve(parent: int, listener_fd: int, path: Path) -> None:
         import dbt.adapters.duckdb  # noqa: F401 - imported ahead: the point of this process
         import dbt.cli.main  # noqa: F401
 
-        listener.settimeout(1.0)
-        while os.getppid() == parent:
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                continue
-            connection.settimeout(None)
-            _take_command(connection, path)
-            return
+        connection = _accept_while(listener, parent)
     finally:
+        # One command per warm process: later clients find no socket and run dbt themselves.
+        listener.close()
         path.unlink(missing_ok=True)
         shutil.rmtree(path.parent, ignore_errors=True)
+    if connection is not None:
+        _take_command(connection)
 
 
 if __name__ == "__main__":

@@ -83,6 +83,16 @@ def duckdb_memory_limit() -> str:
     return os.environ.get(DUCKDB_MEMORY_LIMIT_ENV) or DEFAULT_DUCKDB_MEMORY_LIMIT
 
 
+def helper_process_environment() -> dict[str, str]:
+    """This process's environment with the project importable, for the helper processes it
+    starts as `python -m dagster_project.…` (the GX worker, the warm dbt process)."""
+    environment = dict(os.environ)
+    environment["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(PROJECT_ROOT), environment.get("PYTHONPATH")])
+    )
+    return environment
+
+
 def export_environment(settings: Settings) -> None:
     """Make the paths visible to child processes (dbt runs as a subprocess)."""
     os.environ[RAW_DIR_ENV] = str(settings.raw_dir)

@@ -24,8 +24,9 @@ import sys
 import threading
 import traceback
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+
+from dagster_project.settings import helper_process_environment
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 # (check name, GX expectation type, kwargs)
 Config = tuple[str, str, dict]
 _LENGTH = struct.Struct("!Q")
-_PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class GxError(RuntimeError):
@@ -132,15 +132,11 @@ def serve() -> None:
 
 class _Worker:
     def __init__(self) -> None:
-        environment = dict(os.environ)
-        environment["PYTHONPATH"] = os.pathsep.join(
-            filter(None, [str(_PROJECT_ROOT), environment.get("PYTHONPATH")])
-        )
         self.process = subprocess.Popen(
             [sys.executable, "-m", __name__],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env=environment,
+            env=helper_process_environment(),
         )
         self.lock = threading.Lock()
         self.started = False
