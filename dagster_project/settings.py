@@ -29,6 +29,10 @@ BUILD_DB_ENV = "JORNADAS_BUILD_DB"
 # default is 80 % of RAM). dbt's profiles.yml reads the same variable, with the same default.
 DUCKDB_MEMORY_LIMIT_ENV = "JORNADAS_DUCKDB_MEMORY_LIMIT"
 DEFAULT_DUCKDB_MEMORY_LIMIT = "1536MB"
+# "true" unions the synthetic benchmark calendar into the jornada calendar (national-year data).
+# An environment variable, not a dbt var: a changed var makes dbt parse the whole project again
+# (about 4.5 s), a changed env_var only the one model that reads it.
+SYNTHETIC_CALENDAR_ENV = "JORNADAS_SYNTHETIC_CALENDAR"
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ import functools
 import hashlib
 import importlib.metadata
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ from dagster_project.quality.dbt_tests import dbt_test_outcomes, read_build_arti
 from dagster_project.quality.results import append_results
 from dagster_project.settings import (
     DBT_PROJECT_DIR,
+    SYNTHETIC_CALENDAR_ENV,
     dbt_executable,
     digest_source_files,
     duckdb_memory_limit,
@@ -110,7 +112,8 @@ class DbtBuildConfig(dg.Config):
     synthetic_calendar: bool = Field(
         default=False,
         description="Union the synthetic benchmark calendar into the jornada calendar "
-        "(dbt var synthetic_calendar), for the national-year benchmark data.",
+        "(environment variable JORNADAS_SYNTHETIC_CALENDAR of dbt's process), for the "
+        "national-year benchmark data.",
     )
 
 
@@ -126,11 +129,11 @@ def jornadas_dbt_models(
     settings = get_settings()
     # dbt runs as a subprocess; its profile reads JORNADAS_BUILD_DB from the environment.
     export_environment(settings)
-    dbt_vars = {"synthetic_calendar": True} if config.synthetic_calendar else {}
+    # Set either way: dbt's process inherits this one's environment, and an earlier build in
+    # this process may have set it.
+    os.environ[SYNTHETIC_CALENDAR_ENV] = "true" if config.synthetic_calendar else "false"
     args = ["build", "--exclude-resource-type", "unit_test"]
-    if dbt_vars:
-        args += ["--vars", json.dumps(dbt_vars)]
-    fingerprint = build_fingerprint(dbt_vars)
+    fingerprint = build_fingerprint({SYNTHETIC_CALENDAR_ENV: config.synthetic_calendar})
     fingerprint_file = settings.build_dir / "dbt_build_fingerprint.txt"
     previous = fingerprint_file.read_text().strip() if fingerprint_file.exists() else None
     reingest = _reingest_requested(context)
@@ -178,12 +181,12 @@ def jornadas_dbt_models(
         fingerprint_file.write_text(fingerprint + "\n")
 
 
-def build_fingerprint(dbt_vars: Mapping[str, Any]) -> str:
+def build_fingerprint(build_options: Mapping[str, Any]) -> str:
     """A digest of everything besides raw data that decides what a build produces: the dbt
-    project, its vars, DuckDB's version (stored fingerprints use its `hash`) and dbt's (it
-    loads the seeds and compiles the SQL; an incremental build does not test reference data
-    again, reference_data_tests)."""
-    digest = hashlib.sha256(json.dumps(dict(dbt_vars), sort_keys=True).encode())
+    project, the build's options (the environment its models read), DuckDB's version (stored
+    fingerprints use its `hash`) and dbt's (it loads the seeds and compiles the SQL; an
+    incremental build does not test reference data again, reference_data_tests)."""
+    digest = hashlib.sha256(json.dumps(dict(build_options), sort_keys=True).encode())
     digest.update(f"duckdb {duckdb.__version__}".encode())
     for package in ("dbt-core", "dbt-duckdb"):
         digest.update(f"{package} {importlib.metadata.version(package)}".encode())

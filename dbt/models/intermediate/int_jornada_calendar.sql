@@ -1,6 +1,7 @@
 -- The calendar of national days: the reported/assumed 2021 calendar, plus the synthetic
--- benchmark calendar when the var `synthetic_calendar` is true.
-{%- set with_synthetic = var('synthetic_calendar') | string | lower in ['true', '1', 'yes'] %}
+-- benchmark calendar when the environment variable JORNADAS_SYNTHETIC_CALENDAR is true (an
+-- env_var, not a var: changing it re-parses this model only, not the whole project).
+{%- set with_synthetic = env_var('JORNADAS_SYNTHETIC_CALENDAR', 'false') | lower in ['true', '1', 'yes'] %}
 
 with calendar as (
     select
