@@ -14,7 +14,13 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from dagster_project.settings import DBT_PROJECT_DIR, Settings, dbt_executable, source_files
+from dagster_project.settings import (
+    DBT_PROJECT_DIR,
+    SYNTHETIC_CALENDAR_ENV,
+    Settings,
+    dbt_executable,
+    source_files,
+)
 
 
 def dbt_manifest_path() -> Path:
@@ -62,7 +68,13 @@ def parse_dbt_project(settings: Settings) -> None:
         if (target / partial_parse).exists():
             # dbt re-parses only the files that changed since the last parse.
             shutil.copy2(target / partial_parse, scratch / partial_parse)
-        completed = subprocess.run(command, capture_output=True, text=True, check=False)
+        # Parse as a refresh builds: dbt records the env_var values a model read, and a refresh
+        # that sets one the parse did not (even to its default) re-parses that model each time.
+        environment = {**os.environ}
+        environment.setdefault(SYNTHETIC_CALENDAR_ENV, "false")
+        completed = subprocess.run(
+            command, capture_output=True, text=True, check=False, env=environment
+        )
         if completed.returncode != 0:
             raise RuntimeError(
                 "dbt parse failed:\n" + (completed.stdout + completed.stderr).strip()[-4000:]
