@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from dagster_project.dagster_dbt_without_dbt_core import import_dagster_dbt
 from dagster_project.settings import PROJECT_ROOT
 
 SAMPLE_RAW_DIR = PROJECT_ROOT / "raw"
@@ -20,6 +21,10 @@ SAMPLE_RAW_DIR = PROJECT_ROOT / "raw"
 # never read or write the developer's warehouse by accident.
 for _location in ("JORNADAS_HOME", "JORNADAS_RAW_DIR", "JORNADAS_BUILD_DB", "DAGSTER_HOME"):
     os.environ.pop(_location, None)
+
+# Before any test module imports dagster_dbt: the runs tests execute in this process then see
+# dagster-dbt as a refresh does, loaded without dbt-core.
+import_dagster_dbt()
 
 
 @contextlib.contextmanager

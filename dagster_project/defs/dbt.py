@@ -93,16 +93,15 @@ TRANSLATOR = JornadasDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_
 class JornadasDbtCli(DbtCliResource):
     """`DbtCliResource` without the two things it does before every dbt command that this
     project never uses, which cost ~10 s a build on this machine: running `dbt --version` in a
-    subprocess (the dbt in this environment is the dbt-core package already imported), and
+    subprocess (the dbt in this environment is the dbt-core package installed beside it), and
     loading dbt's macros in-process for an adapter handle (used only to fetch column metadata
     or row counts, which the assets do not ask for). tests/test_dbt_resource.py checks both
     still hold after an upgrade of dagster-dbt."""
 
     @property
     def _cli_version(self) -> version.Version:
-        from dbt.version import __version__
-
-        return version.parse(__version__)
+        # From the package metadata: importing dbt.version would import dbt-core here.
+        return version.parse(importlib.metadata.version("dbt-core"))
 
     def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 - the overridden signature
         return None
