@@ -33,6 +33,7 @@ import threading
 import time
 from pathlib import Path
 
+from dagster_project.fast_exit import exit_without_teardown
 from dagster_project.settings import PROJECT_ROOT, helper_process_environment
 
 SOCKET_ENV = "JORNADAS_DBT_WARM_SOCKET"
@@ -244,8 +245,9 @@ def _take_command(connection: socket.socket) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     connection.sendall(_ENDED + _CODE.pack(code))
-    # A normal exit, as plain dbt's: it releases what dbt's multiprocessing locks registered.
-    sys.exit(code)
+    # The client waits for this exit. The atexit handlers release what dbt's multiprocessing
+    # locks registered; the teardown of dbt's modules that follows a normal exit is skipped.
+    exit_without_teardown(code)
 
 
 def _accept_while(listener: socket.socket, parent: int) -> socket.socket | None:

@@ -245,4 +245,8 @@ def _stop_at_exit() -> None:
 
 
 if __name__ == "__main__":
+    from dagster_project.fast_exit import exit_without_teardown
+
     serve()
+    # The run's process waits for the worker to exit: GX's teardown took 0.8 s of every run.
+    exit_without_teardown(0)
