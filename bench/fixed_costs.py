@@ -20,7 +20,11 @@ VENV_BIN = Path(sys.executable).parent
 IMPORTS = {
     "import duckdb": "import duckdb",
     "import dagster": "import dagster",
-    "import dagster_dbt": "import dagster_dbt",
+    "import dagster_dbt (with dbt-core)": "import dagster_dbt",
+    "import dagster_dbt (without dbt-core, as the Definitions do)": (
+        "from dagster_project.dagster_dbt_without_dbt_core import import_dagster_dbt; "
+        "import_dagster_dbt()"
+    ),
     "load the Definitions": "from dagster_project.definitions import defs",
     "import dbt (dbt.cli.main)": "import dbt.cli.main",
     "import great_expectations": "import great_expectations",
