@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from dagster_dbt import DbtCliResource
 
 from dagster_project.dbt_in_build_folder import absolute_path_arguments
@@ -109,14 +110,20 @@ def test_jornadas_dbt_runs_the_project_from_its_folder_with_relative_paths(dbt_m
     assert completed.stdout.split() == ["fct_activities"]
 
 
-def test_the_batch_is_marked_built_only_after_every_model_that_reads_it(dbt_manifest):
-    """A build that stops early must carry the same batch again: so every model that reads the
-    unit-report batch is upstream of the model that marks its files built."""
+@pytest.mark.parametrize(
+    ("chain", "first_reader"),
+    [("unit_report", "model.jornadas.fct_activities"), ("goal", "model.jornadas.fct_goals")],
+)
+def test_the_batch_is_marked_built_only_after_every_model_that_reads_it(
+    dbt_manifest, chain, first_reader
+):
+    """A build that stops early must carry the same batch again: so every model that reads a
+    chain's batch is upstream of the model that marks its files built."""
     import json
 
     nodes = json.loads(dbt_manifest.read_text())["nodes"]
-    batch = "model.jornadas.int_unit_report_batch"
-    marker = "model.jornadas.int_unit_report_files_built"
+    batch = f"model.jornadas.int_{chain}_batch"
+    marker = f"model.jornadas.int_{chain}_files_built"
 
     def ancestors(uid: str) -> set[str]:
         seen: set[str] = set()
@@ -135,5 +142,5 @@ def test_the_batch_is_marked_built_only_after_every_model_that_reads_it(dbt_mani
         and uid != marker
         and batch in node["depends_on"]["nodes"]
     }
-    assert "model.jornadas.goal_attainment" in readers
+    assert {first_reader, "model.jornadas.goal_attainment"} <= readers
     assert readers <= ancestors(marker)

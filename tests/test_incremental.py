@@ -191,6 +191,12 @@ def test_revised_goals_reach_goal_attainment_without_a_new_report(incremental_an
     incremental = incremental_and_scratch.incremental
     [(batch,)] = build_table(incremental, "select count(*) from intermediate.int_unit_report_batch")
     assert batch == 0  # no unit report in the last refresh
+    # The goal chain carried the one new goal file, not every goal file again.
+    goal_batch = build_table(
+        incremental,
+        "select f.path from intermediate.int_goal_batch join raw.files f using (file_hash)",
+    )
+    assert goal_batch == [("goals/zz_later/revised_goals.csv",)]
     revised = build_table(
         incremental,
         "select g.unit_id, g.jornada_id, sum(cast(g.target as bigint)) from raw.goal_lines g "

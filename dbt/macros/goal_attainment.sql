@@ -1,12 +1,10 @@
 {#
   Incremental goal_attainment (marts/goal_attainment.sql). A build recomputes the unit rows of
   every (unit, jornada) pair whose inputs changed, and the OOAD and national rows of every
-  jornada such a pair belongs to. A pair changed when
-    - a report of this build's batch touches it (performance, or whether the unit reported), or
-    - its goals in force sum to other targets than the stored unit rows show (goals are not
-      incremental: every build compares them all, a few hundred thousand rows).
-  Units, the calendar and the rules change only with the dbt project, which makes the next
-  build a full one.
+  jornada such a pair belongs to. A pair changed when a report of this build's batch touches it
+  (performance, or whether the unit reported), or a goals report of its batch of goal files does
+  (the targets in force). Units, the calendar and the rules change only with the dbt project,
+  which makes the next build a full one.
 #}
 
 {# The temporary table that holds the changed pairs for the rest of the model's build. #}
@@ -18,28 +16,9 @@
 {% macro prepare_goal_attainment_changes() -%}
     {%- if is_incremental() -%}
         create or replace temporary table {{ goal_attainment_changed_pairs() }} as
-        {{ unit_report_batch_pairs() }}
+        {{ batch_pairs('unit_report') }}
         union
-        select distinct
-            coalesce(goals.unit_id, stored.unit_id) as unit_id,
-            coalesce(goals.jornada_id, stored.jornada_id) as jornada_id
-        from ({{ goal_targets() }}) as goals
-        full outer join (
-            select
-                jornada_id,
-                unit_id,
-                activity,
-                specialty,
-                target
-            from {{ this }}
-            where level = 'unit' and target is not null
-        ) as stored
-            on
-                goals.jornada_id = stored.jornada_id
-                and goals.unit_id = stored.unit_id
-                and goals.activity = stored.activity
-                and goals.specialty is not distinct from stored.specialty
-        where goals.target is distinct from stored.target
+        {{ batch_pairs('goal') }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -70,7 +49,7 @@
 {%- endmacro %}
 
 {# The goals in force summed per jornada, unit, activity and specialty; `where` (optional)
-   chooses the rows of fct_goals. Both the model and the pre-hook's comparison read this. #}
+   chooses the rows of fct_goals. #}
 {% macro goal_targets(where=none) -%}
     select
         jornada_id,

@@ -6,7 +6,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ delete_unit_report_batch_pairs() }}",
+    pre_hook="{{ delete_batch_pairs('unit_report') }}",
 ) }}
 
 with in_force_reports as (
@@ -16,7 +16,7 @@ with in_force_reports as (
     from {{ ref('int_unit_report_verdicts') }}
     where
         verdict = 'in_force'
-        and {{ in_unit_report_batch_pairs() if is_incremental() else 'true' }}
+        and {{ in_batch_pairs('unit_report') if is_incremental() else 'true' }}
 ),
 
 lines as (

@@ -1,10 +1,22 @@
 -- What units planned for a whole jornada: the lines of the goals versions in force only.
+-- Incremental: the goals of every (unit, jornada) pair the build's batch of goal files touches
+-- are deleted and inserted again from the versions now in force (macros/incremental.sql).
+-- depends_on: {{ ref('int_goal_batch') }}
+-- depends_on: {{ ref('int_goal_reports') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_batch_pairs('goal') }}",
+) }}
+
 with in_force_reports as (
     select
         report_id,
         submitted_at
     from {{ ref('int_goal_report_verdicts') }}
-    where verdict = 'in_force'
+    where
+        verdict = 'in_force'
+        and {{ in_batch_pairs('goal') if is_incremental() else 'true' }}
 ),
 
 lines as (

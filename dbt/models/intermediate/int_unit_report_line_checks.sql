@@ -11,7 +11,7 @@
 
 {%- set lines = ref('int_unit_report_lines') %}
 {%- if is_incremental() %}
-    {%- set lines = "(select * from " ~ lines ~ " where file_hash in (" ~ unit_report_batch_files() ~ "))" %}
+    {%- set lines = "(select * from " ~ lines ~ " where file_hash in (" ~ batch_files('unit_report') ~ "))" %}
 {%- endif %}
 
 {{ line_checks(

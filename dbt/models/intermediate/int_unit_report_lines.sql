@@ -26,5 +26,5 @@ select
     submitted_at
 from {{ ref('stg_unit_report_lines') }}
 {% if is_incremental() -%}
-    where file_hash in ({{ unit_report_batch_files() }})
+    where file_hash in ({{ batch_files('unit_report') }})
 {%- endif %}

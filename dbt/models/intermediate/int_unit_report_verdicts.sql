@@ -12,7 +12,7 @@
 {% if is_incremental() -%}
     {{ report_verdicts(
         "(select reports.* from " ~ ref('int_unit_reports') ~ " as reports"
-        ~ " where exists (select 1 from (" ~ unit_report_batch_pairs() ~ ") as pairs"
+        ~ " where exists (select 1 from (" ~ batch_pairs('unit_report') ~ ") as pairs"
         ~ " where pairs.unit_id is not distinct from reports.unit_id"
         ~ " and pairs.jornada_id is not distinct from reports.jornada_id))"
     ) }}

@@ -11,7 +11,7 @@
 {%- set lines = ref('int_unit_report_lines') %}
 {%- set line_checks = ref('int_unit_report_line_checks') %}
 {%- if is_incremental() %}
-    {%- set batch = " where file_hash in (" ~ unit_report_batch_files() ~ "))" %}
+    {%- set batch = " where file_hash in (" ~ batch_files('unit_report') ~ "))" %}
     {%- set lines = "(select * from " ~ lines ~ batch %}
     {%- set line_checks = "(select * from " ~ line_checks ~ batch %}
 {%- endif %}

@@ -7,6 +7,8 @@
 -- of their jornadas (macros/goal_attainment.sql); rebuilding it whole cost 7 s of a weekly build.
 -- depends_on: {{ ref('int_unit_report_batch') }}
 -- depends_on: {{ ref('int_unit_reports') }}
+-- depends_on: {{ ref('int_goal_batch') }}
+-- depends_on: {{ ref('int_goal_reports') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',

@@ -8,13 +8,13 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_unit_report_batch_pairs() }}",
+    pre_hook="{{ delete_batch_pairs('unit_report') }}",
 ) }}
 
 with activities as (
     select * from {{ ref('fct_activities') }}
     {% if is_incremental() -%}
-        where {{ in_unit_report_batch_pairs() }}
+        where {{ in_batch_pairs('unit_report') }}
     {%- endif %}
 ),
 
