@@ -77,6 +77,20 @@
     {%- endif -%}
 {%- endmacro %}
 
+{# A chain's report verdicts (macro report_verdicts): on an incremental build, of every version
+   of the (unit, jornada) pairs the batch touches, since a new version can change the verdict of
+   the versions already there; otherwise of every version. #}
+{% macro chain_report_verdicts(chain) -%}
+    {%- set reports = ref(_chain(chain).reports) -%}
+    {%- if is_incremental() -%}
+        {%- set reports = "(select reports.* from " ~ reports ~ " as reports"
+            ~ " where exists (select 1 from (" ~ batch_pairs(chain) ~ ") as pairs"
+            ~ " where pairs.unit_id is not distinct from reports.unit_id"
+            ~ " and pairs.jornada_id is not distinct from reports.jornada_id))" -%}
+    {%- endif -%}
+    {{ report_verdicts(reports) }}
+{%- endmacro %}
+
 {#- dbt calls this for every generic data test to choose the rows it tests. A model whose
     YAML sets `meta: tested_rows` grows with every delivery, and its tests look at what this
     build changed in its chain (`meta: incremental_chain`, 'unit_report' unless set):

@@ -9,13 +9,4 @@
     unique_key='report_id',
 ) }}
 
-{% if is_incremental() -%}
-    {{ report_verdicts(
-        "(select reports.* from " ~ ref('int_goal_reports') ~ " as reports"
-        ~ " where exists (select 1 from (" ~ batch_pairs('goal') ~ ") as pairs"
-        ~ " where pairs.unit_id is not distinct from reports.unit_id"
-        ~ " and pairs.jornada_id is not distinct from reports.jornada_id))"
-    ) }}
-{%- else -%}
-    {{ report_verdicts(ref('int_goal_reports')) }}
-{%- endif %}
+{{ chain_report_verdicts('goal') }}
