@@ -13,7 +13,8 @@ forwarding SIGINT and SIGTERM. The warm process then runs that command exactly a
 started, already used, gone, or from another Python. A warm process that dies after taking a
 command makes the command fail (exit code 1, never a second run). A warm process exits unused
 when the process that started it ends, and stops (SIGINT) the command it runs when the
-`jornadas-dbt` that handed it over dies.
+`jornadas-dbt` that handed it over dies. A warm process removes its private folder when it
+ends; the folder of one killed outright (kill -9) is removed by the next `start()`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ from dagster_project.fast_exit import exit_without_teardown
 from dagster_project.settings import PROJECT_ROOT, helper_process_environment
 
 SOCKET_ENV = "JORNADAS_DBT_WARM_SOCKET"
+# Each warm process gets a private folder (0700) in the temporary directory, holding its socket
+# and the pid file that lets a later start remove the folder of one that was killed.
+FOLDER_PREFIX = "jornadas-dbt-"
+PID_FILE = "warm.pid"
+_UNRECORDED_GRACE_SECONDS = 60
 _LENGTH = struct.Struct("!Q")
 # The warm process refuses a command (another Python or project) or takes it; the client
 # says go; the warm process says the command ended, with its exit code.
@@ -67,6 +73,38 @@ _lock = threading.Lock()
 _warm: tuple[subprocess.Popen, Path] | None = None
 
 
+def remove_stale_folders() -> list[Path]:
+    """Remove the folders of warm processes that were killed (SIGKILL leaves no chance to clean
+    up): this user's `jornadas-dbt-*` folders whose recorded warm process no longer exists, or
+    that never recorded one and are older than a minute. A live warm process's folder stays."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
+        try:
+            if not folder.is_dir() or folder.stat().st_uid != os.getuid():
+                continue
+            recorded = folder / PID_FILE
+            if recorded.exists():
+                stale = not _process_exists(int(recorded.read_text()))
+            else:
+                stale = time.time() - folder.stat().st_mtime > _UNRECORDED_GRACE_SECONDS
+        except (OSError, ValueError):
+            continue  # being created or removed right now, or not ours to judge
+        if stale:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def start() -> str | None:
     """Start a warm dbt process for this process's next `jornadas-dbt`, unless an unused one
     is running already. Returns why none could start (dbt then starts cold), or None."""
@@ -76,7 +114,8 @@ def start() -> str | None:
             process, path = _warm
             if process.poll() is None and path.exists():
                 return None
-        folder = Path(tempfile.mkdtemp(prefix="jornadas-dbt-"))
+        remove_stale_folders()
+        folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
         path = folder / "dbt.sock"
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         environment = helper_process_environment()
@@ -104,6 +143,8 @@ def start() -> str | None:
             return f"no warm dbt process: {error}"
         finally:
             listener.close()
+        # Whose folder this is, for remove_stale_folders() after a kill -9.
+        (folder / PID_FILE).write_text(str(process.pid))
         _warm = (process, path)
         os.environ[SOCKET_ENV] = str(path)
         return None

@@ -184,3 +184,47 @@ def test_an_unused_warm_process_ends_with_the_process_that_started_it(tmp_path: 
     pid_text, path_text = done.stdout.split()
     assert _ended(int(pid_text))
     assert not Path(path_text).parent.exists()
+
+
+def test_the_folder_of_a_killed_warm_process_goes_at_the_next_start(warm_process) -> None:
+    """kill -9 leaves the warm process no chance to remove its folder; the next start does,
+    and leaves the folder of a warm process that still runs."""
+    pid, socket_path = warm_process
+    folder = socket_path.parent
+    assert (folder / dbt_warm.PID_FILE).read_text() == str(pid)
+    assert folder not in dbt_warm.remove_stale_folders()  # alive: kept
+    os.kill(pid, signal.SIGKILL)
+    assert _ended(pid)
+    started = dbt_warm.started()
+    assert started is not None
+    started[0].wait(timeout=5)  # reaped, so that no process has its pid any more
+    assert folder.exists()
+    assert folder in dbt_warm.remove_stale_folders()
+    assert not folder.exists()
+
+
+def test_only_stale_folders_are_removed(tmp_path: Path, monkeypatch) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead_pid = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead_pid.wait()  # reaped: no process has its pid any more
+
+    def folder(name: str, pid: int | None) -> Path:
+        path = tmp_path / f"{dbt_warm.FOLDER_PREFIX}{name}"
+        path.mkdir()
+        if pid is not None:
+            (path / dbt_warm.PID_FILE).write_text(str(pid))
+        return path
+
+    dead = folder("dead", dead_pid.pid)
+    alive = folder("alive", os.getpid())
+    just_made = folder("just_made", None)
+    abandoned = folder("abandoned", None)
+    an_hour_ago = time.time() - 3600
+    os.utime(abandoned, (an_hour_ago, an_hour_ago))
+    other = tmp_path / "someone-elses-folder"
+    other.mkdir()
+
+    assert sorted(dbt_warm.remove_stale_folders()) == sorted([dead, abandoned])
+    assert alive.exists() and just_made.exists() and other.exists()
