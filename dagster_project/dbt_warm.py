@@ -96,12 +96,11 @@ def remove_stale_folders() -> list[Path]:
 
 
 def _process_exists(pid: int) -> bool:
+    """False once no process has `pid`; another user's process raises PermissionError."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
     return True
 
 

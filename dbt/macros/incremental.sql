@@ -9,17 +9,26 @@
 {#- The relations below default to ref(); dbt's tests pass them in instead (see
     get_where_subquery), so that a model and the tests of what it builds read one SQL text. -#}
 
-{# The models of a chain: its batch, the files it marked built, its reports; and the file kind. #}
+{# The models of a chain (its batch, the files it marked built, its reports) and its file kind. #}
 {% macro _chain(chain) -%}
-    {%- if chain not in ('unit_report', 'goal') -%}
+    {%- set chains = {
+        'unit_report': {
+            'batch': 'int_unit_report_batch',
+            'built': 'int_unit_report_files_built',
+            'reports': 'int_unit_reports',
+            'kind': 'unit_report',
+        },
+        'goal': {
+            'batch': 'int_goal_batch',
+            'built': 'int_goal_files_built',
+            'reports': 'int_goal_reports',
+            'kind': 'goal',
+        },
+    } -%}
+    {%- if chain not in chains -%}
         {%- do exceptions.raise_compiler_error("unknown incremental chain: " ~ chain) -%}
     {%- endif -%}
-    {%- do return({
-        'batch': 'int_' ~ chain ~ '_batch',
-        'built': 'int_' ~ chain ~ '_files_built',
-        'reports': 'int_unit_reports' if chain == 'unit_report' else 'int_goal_reports',
-        'kind': chain,
-    }) -%}
+    {%- do return(chains[chain]) -%}
 {%- endmacro %}
 
 {# int_<chain>_files_built, the files an earlier build marked done, as a relation; none on a
