@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import hashlib
 import io
 import json
 import shutil
@@ -979,3 +980,51 @@ def test_what_an_invalid_line_sent_is_quoted_as_sent(refreshes):
             "where path like '%latin1_bad_specialty.csv' and line_no = 3"
         ).fetchall()
     assert sent == [("oftalmología",)]
+
+
+def delivered_report_id(*key_parts: object) -> str:
+    """A report's published key from what it was delivered as: the md5 of its key's parts
+    joined by '|', a missing part written '<null>' (docs/ARCHITECTURE.md, report_id)."""
+    text = "|".join("<null>" if part is None else str(part) for part in key_parts)
+    return hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+def rows_of(state: Snapshot, schema: str, table: str) -> list[dict]:
+    columns, rows = state.tables[(schema, table)]
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def test_published_report_ids_are_the_md5_of_each_report_as_delivered(refreshes):
+    """The build joins lines to reports on its own 64-bit key; what is published must still be
+    the md5 report_id, per line of the facts, of the rejected lines and of the held reports."""
+    final = refreshes[-1]
+    with duckdb.connect(str(final.outcome.build_db), read_only=True) as con:
+        line_report_ids = {
+            ("unit_report", file_hash, line_no): delivered_report_id(file_hash, *key)
+            for file_hash, line_no, *key in con.execute(
+                "select file_hash, line_no, report_no, unit_id, jornada_id, submitted_at_text "
+                "from intermediate.int_unit_report_lines"
+            ).fetchall()
+        }
+        line_report_ids |= {
+            ("goal", file_hash, line_no): delivered_report_id(file_hash, *key)
+            for file_hash, line_no, *key in con.execute(
+                "select file_hash, line_no, unit_id, jornada_id, submitted_at_text "
+                "from intermediate.int_goal_lines"
+            ).fetchall()
+        }
+    facts = rows_of(final, "core", "fct_activities")
+    goals = rows_of(final, "core", "fct_goals")
+    rejected = rows_of(final, "audit", "rejected_lines")
+    held = rows_of(final, "audit", "quarantined_reports")
+    assert facts and goals and rejected and held
+    assert any(row["report_no"] is not None for row in held)  # a report of a JSON array
+    for kind, rows in (("unit_report", facts), ("goal", goals)):
+        for row in rows:
+            assert row["report_id"] == line_report_ids[(kind, row["file_hash"], row["line_no"])]
+    for row in rejected:
+        assert row["report_id"] == line_report_ids[(row["kind"], row["file_hash"], row["line_no"])]
+    for row in held:
+        numbered = [row["report_no"]] if row["kind"] == "unit_report" else []
+        key = [row["file_hash"], *numbered, row["unit_id"], row["jornada_id"]]
+        assert row["report_id"] == delivered_report_id(*key, row["submitted_at_text"])

@@ -252,7 +252,7 @@ def test_every_line_of_a_corrupted_batch_is_accounted_for_and_valid_reports_stan
             unexplained = con.execute(
                 # a quarantined line of a read file has a failed check or belongs to a held report
                 "select l.file_hash, l.line_no from intermediate.int_unit_report_lines as l "
-                "join intermediate.int_unit_report_verdicts as v using (report_id) "
+                "join intermediate.int_unit_report_verdicts as v using (report_key) "
                 "where not v.is_loaded and v.verdict not in ('rejected', 'conflict')"
             ).fetchall()
             rejected_without_reason = con.execute(

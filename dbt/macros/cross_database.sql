@@ -93,6 +93,25 @@
     {{ dbt.hash("concat_ws('|', " ~ _surrogate_key_parts(columns) | join(", ") ~ ")") }}
 {%- endmacro %}
 
+{#- The key that ties a line to its report inside the build, several columns in one: on DuckDB
+    its 64-bit hash, an integer to join and group by; the md5 surrogate_key of every line cost
+    4.6 of int_unit_report_lines' 15.4 s at national-year (26 M lines, BENCHMARKS.md, fourteenth
+    round). Unlike the published report_id (surrogate_key, computed once per report in
+    report_rows), two reports could share one: report_rows groups by the key and the columns
+    together, so such a pair gives two rows of one report_key, which the unique test of
+    int_unit_reports and int_goal_reports reports as an error. Portable default: surrogate_key. -#}
+{% macro report_key(columns) -%}
+    {{ return(adapter.dispatch('report_key', 'jornadas')(columns)) }}
+{%- endmacro %}
+
+{% macro default__report_key(columns) -%}
+    {{ surrogate_key(columns) }}
+{%- endmacro %}
+
+{% macro duckdb__report_key(columns) -%}
+    hash({{ columns | join(', ') }})
+{%- endmacro %}
+
 {#- A cheap hash of several expressions, for a pre-filter only: equal values give equal
     hashes, but two different values may share one, so whatever it selects must be compared
     again on the expressions themselves. Portable default: the md5 of surrogate_key. -#}

@@ -12,12 +12,12 @@
 {%- endmacro %}
 
 {#- One failed check as rows of the line-checks shape: one row per line that fails it.
-    `from_relation` must carry file_hash, line_no, report_id, unit_id, jornada_id. -#}
+    `from_relation` must carry file_hash, line_no, report_key, unit_id, jornada_id. -#}
 {% macro failed_check(from_relation, reason_code, column_name, value, condition, reason) -%}
     select
         file_hash,
         line_no,
-        report_id,
+        report_key,
         unit_id,
         jornada_id,
         '{{ column_name }}' as column_name,
@@ -43,7 +43,7 @@
 {#- Every failed check of contract lines, goals and unit reports alike: one row per (line, failed
     check), with the reason code of docs/ARCHITECTURE.md, the column at fault, what was delivered
     and plain words.
-    `lines` carries file_hash, line_no, report_id, unit_id, jornada_id, activity, specialty,
+    `lines` carries file_hash, line_no, report_key, unit_id, jornada_id, activity, specialty,
     submitted_at_text, submitted_at and the count as `<quantity>_text` and `<quantity>_number`
     (quantity: 'quantity' or 'target'; whole_hint and zero_hint end its messages). `dated`
     lines also carry service_date_text and service_date: the date is checked, and is part of
@@ -161,7 +161,7 @@
 ]) -%}
 {#- Every reader of `lines` scans it itself: a CTE read twice is materialized by DuckDB (4 GB
     at national-year, spilled to disk), which took 13 of this model's 28 s. -#}
-{%- set key_expressions = ['lines.report_id'] -%}
+{%- set key_expressions = ['lines.report_key'] -%}
 {%- for name, expression in line_key -%}
     {%- do key_expressions.append(expression) -%}
 {%- endfor -%}
@@ -202,7 +202,7 @@ repeated_key_hashes as (
 
 repeated_lines as (
     select
-        lines.report_id,
+        lines.report_key,
         {%- for name, expression in line_key %}
         {{ expression }} as {{ name }},
         {%- endfor %}
@@ -210,7 +210,7 @@ repeated_lines as (
     from {{ lines }} as lines
     where {{ line_key_hash }} in (select key_hash from repeated_key_hashes)
     group by
-        lines.report_id
+        lines.report_key
         {%- for name, expression in line_key %},
         {{ expression }}
         {%- endfor %}
@@ -251,7 +251,7 @@ checked_lines as (
     from {{ lines }} as lines
     left join repeated_lines as repeated
         on
-            lines.report_id = repeated.report_id
+            lines.report_key = repeated.report_key
             {%- for name, expression in line_key %}
             and {{ expression }} is not distinct from repeated.{{ name }}
             {%- endfor %}
@@ -268,7 +268,7 @@ failed_checks as (
 select
     file_hash,
     line_no,
-    report_id,
+    report_key,
     unit_id,
     jornada_id,
     column_name,
@@ -282,13 +282,21 @@ from failed_checks
     in one file), with its size, its invalid lines and a fingerprint of its content: the input
     of report_verdicts. `lines` and `line_checks` are as line_checks takes and gives them
     (quantity, dated alike); `numbered` lines carry report_no, the report's position in its
-    file (JSON), which is part of the report's key; the other reports get a null report_no. -#}
+    file (JSON), which is part of the report's key; the other reports get a null report_no.
+    The lines' report_key (macro report_key) is grouped with the columns it stands for, and the
+    published report_id (surrogate_key of those columns, in that order) is computed here, once
+    per report instead of once per line. -#}
 {% macro report_rows(lines, line_checks, quantity, dated, numbered) -%}
-{%- set key = ['report_id', 'file_hash'] -%}
+{%- set report_columns = ['file_hash'] -%}
 {%- if numbered -%}
-    {%- do key.append('report_no') -%}
+    {%- do report_columns.append('report_no') -%}
 {%- endif -%}
-{%- do key.extend(['unit_id', 'jornada_id', 'submitted_at_text']) -%}
+{%- do report_columns.extend(['unit_id', 'jornada_id', 'submitted_at_text']) -%}
+{%- set key = ['report_key'] + report_columns -%}
+{%- set qualified_report_columns = [] -%}
+{%- for column in report_columns -%}
+    {%- do qualified_report_columns.append('reports.' ~ column) -%}
+{%- endfor -%}
 {#- What a line holds: each value as read, or the text sent when it could not be read. -#}
 {%- set line_content = [
     'activity',
@@ -318,23 +326,23 @@ files as (
 
 invalid_lines as (
     select
-        report_id,
+        report_key,
         count(distinct line_no) as n_invalid_lines
     from line_checks
-    group by report_id
+    group by report_key
 ),
 
 reason_codes as (
     select
-        report_id,
+        report_key,
         {{ dbt.listagg('reason_code', "', '", 'order by reason_code') }} as invalid_reason_codes
     from (
         select distinct
-            report_id,
+            report_key,
             reason_code
         from line_checks
     ) as distinct_codes
-    group by report_id
+    group by report_key
 ),
 
 reports as (
@@ -353,7 +361,8 @@ reports as (
 )
 
 select
-    reports.report_id,
+    {{ surrogate_key(qualified_report_columns) }} as report_id,
+    reports.report_key,
     reports.file_hash,
     {% if numbered -%}
         reports.report_no,
@@ -371,8 +380,8 @@ select
     reports.content_fingerprint
 from reports
 left join files on reports.file_hash = files.file_hash
-left join invalid_lines on reports.report_id = invalid_lines.report_id
-left join reason_codes on reports.report_id = reason_codes.report_id
+left join invalid_lines on reports.report_key = invalid_lines.report_key
+left join reason_codes on reports.report_key = reason_codes.report_key
 {%- endmacro %}
 
 {#- Verdict of every report version, per the raw contract (docs/ARCHITECTURE.md):
@@ -384,8 +393,8 @@ left join reason_codes on reports.report_id = reason_codes.report_id
       superseded - an earlier version, replaced whole.
     An older version arriving later loses on submitted_at, whatever its arrival time, and a
     held conflict leaves the previous valid version in force.
-    `reports` carries report_id, file_hash, report_no, unit_id, jornada_id, submitted_at,
-    first_seen_at, n_invalid_lines, content_fingerprint. -#}
+    `reports` carries report_id, report_key, file_hash, report_no, unit_id, jornada_id,
+    submitted_at, first_seen_at, n_invalid_lines, content_fingerprint. -#}
 {% macro report_verdicts(reports) -%}
 with reports as (
     select * from {{ reports }}
@@ -466,6 +475,7 @@ judged as (
 
 select
     report_id,
+    report_key,
     file_hash,
     report_no,
     unit_id,

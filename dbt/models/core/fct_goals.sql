@@ -11,6 +11,7 @@
 
 with in_force_reports as (
     select
+        report_key,
         report_id,
         submitted_at
     from {{ ref('int_goal_report_verdicts') }}
@@ -40,7 +41,7 @@ select
     in_force_reports.submitted_at,
     lines.file_hash,
     lines.line_no,
-    lines.report_id
+    in_force_reports.report_id
 from lines
-inner join in_force_reports on lines.report_id = in_force_reports.report_id
+inner join in_force_reports on lines.report_key = in_force_reports.report_key
 left join units on lines.unit_id = units.unit_id

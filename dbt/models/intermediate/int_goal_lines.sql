@@ -1,5 +1,6 @@
 -- Staged goal lines with the key of the goals report they belong to: the lines sharing
--- (file, unit, jornada, submitted_at as delivered).
+-- (file, unit, jornada, submitted_at as delivered). The key is the build's join key (macro
+-- report_key); the published report_id is computed once per report, in int_goal_reports.
 -- Incremental: a build adds the lines of its batch of goal files (macros/incremental.sql).
 -- depends_on: {{ ref('int_goal_batch') }}
 {{ config(
@@ -9,7 +10,7 @@
 ) }}
 
 select
-    {{ surrogate_key(['file_hash', 'unit_id', 'jornada_id', 'submitted_at_text']) }} as report_id,
+    {{ report_key(['file_hash', 'unit_id', 'jornada_id', 'submitted_at_text']) }} as report_key,
     file_hash,
     line_no,
     unit_id,

@@ -1,5 +1,7 @@
 -- Staged unit-report lines with the key of the report they belong to: a report is the set of
--- lines sharing (file, JSON report position, unit, jornada, submitted_at as delivered).
+-- lines sharing (file, JSON report position, unit, jornada, submitted_at as delivered). The
+-- key is the build's join key (macro report_key); the published report_id is computed once per
+-- report, in int_unit_reports.
 -- Incremental: a build adds the lines of its batch of files (macros/incremental.sql).
 -- depends_on: {{ ref('int_unit_report_batch') }}
 {{ config(
@@ -9,8 +11,8 @@
 ) }}
 
 select
-    {{ surrogate_key(['file_hash', 'report_no', 'unit_id', 'jornada_id', 'submitted_at_text']) }}
-        as report_id,
+    {{ report_key(['file_hash', 'report_no', 'unit_id', 'jornada_id', 'submitted_at_text']) }}
+        as report_key,
     file_hash,
     line_no,
     report_no,
