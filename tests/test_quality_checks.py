@@ -183,6 +183,38 @@ def test_transplant_kinds_must_add_up_to_the_national_mart(warehouse: Path) -> N
     assert failed == {"national_totals_equal_facts": "ERROR", "transplant_kinds_add_up": "ERROR"}
 
 
+def test_a_quantity_moved_between_activities_of_one_unit_is_found_key_by_key(
+    warehouse: Path,
+) -> None:
+    """The unit totals meet the facts through one fingerprint per (jornada, unit) first: a
+    quantity moved from one activity of a unit to another keeps the unit's sum, and must still
+    be found on both keys."""
+    rows = execute(
+        warehouse,
+        "select unit_id, activity, specialty, quantity from marts.unit_activity "
+        "where jornada_id = ? and unit_id = (select min(unit_id) from marts.unit_activity "
+        "where jornada_id = ? and quantity > 0) order by quantity desc, activity, specialty",
+        [LATEST_JORNADA, LATEST_JORNADA],
+    )
+    assert len(rows) > 1
+    (unit_id, taken_from, *_), (_, given_to, *_) = rows[0], rows[-1]
+    for (_, activity, specialty, quantity), change in ((rows[0], -1), (rows[-1], 1)):
+        execute(
+            warehouse,
+            "update marts.unit_activity set quantity = ? where jornada_id = ? "
+            "and unit_id = ? and activity = ? and specialty is not distinct from ?",
+            [quantity + change, LATEST_JORNADA, unit_id, activity, specialty],
+        )
+    suite_run = _run(warehouse, SUITES["marts_unit_activity"])
+    assert SUITES["marts_unit_activity"].rules[0].fingerprint_groups_by
+    assert _failed(suite_run) == {"unit_totals_equal_facts": "ERROR"}
+    [blocking] = suite_run.blocking_failures
+    found = {
+        (row["unit_id"], row["activity"], row["difference"]) for row in blocking.offending_rows
+    }
+    assert found == {(unit_id, taken_from, -1), (unit_id, given_to, 1)}
+
+
 def test_modified_z_score_flags_a_unit_against_its_own_history(warehouse: Path) -> None:
     [(unit_id, usual)] = execute(
         warehouse,

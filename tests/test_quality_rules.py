@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import random
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from dagster_project.quality import engine
-from dagster_project.quality.rules import violations_sql
+from dagster_project.quality.rules import unsettled_groups_cte, violations_sql
 from dagster_project.quality.suites import (
     Rule,
     RuleSide,
@@ -134,6 +136,44 @@ def test_every_rule_of_the_shipped_suites_parses() -> None:
             },
             "needs `sql`",
         ),
+        (
+            {
+                "name": "x",
+                "asset": ["a"],
+                "layer": "raw",
+                "rules": [
+                    {
+                        "name": "r",
+                        "severity": "ERROR",
+                        "operator": "<=",
+                        "keys": ["a", "b"],
+                        "left": {"sql": "select 1"},
+                        "right": {"sql": "select 1"},
+                        "fingerprint_groups_by": ["a"],
+                    }
+                ],
+            },
+            "fingerprint_groups_by needs operator ==",
+        ),
+        (
+            {
+                "name": "x",
+                "asset": ["a"],
+                "layer": "raw",
+                "rules": [
+                    {
+                        "name": "r",
+                        "severity": "ERROR",
+                        "operator": "==",
+                        "keys": ["a", "b"],
+                        "left": {"sql": "select 1"},
+                        "right": {"sql": "select 1"},
+                        "fingerprint_groups_by": ["a", "b"],
+                    }
+                ],
+            },
+            "some, not all, of the keys",
+        ),
     ],
 )
 def test_malformed_suites_are_refused_with_the_reason(
@@ -171,4 +211,115 @@ def test_a_rule_keeps_its_first_violations_in_order_and_counts_them_all(violatio
     assert measured.sample["n"].tolist() == list(range(99, 99 - kept, -1))
     # Nothing is left behind on the checks' connection.
     assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone() == (0,)
+    con.close()
+
+
+# --- fingerprinted comparisons: the same violations, fewer keys compared ---------------------
+
+
+def _random_sides(con, seed: int) -> None:
+    """Unit x activity rows on two sides that mostly agree: the left side one row per key, the
+    right side the same totals split over one to three rows (as the facts sum to a mart), then
+    a few differences of every kind a comparison must find."""
+    rng = random.Random(seed)
+    units = [f"U{n}" for n in range(6)] + [None]
+    activities = ["consulta", "cirugia", None]
+    left, right = [], []
+    for unit in units:
+        for activity in activities:
+            if rng.random() < 0.3:
+                continue
+            total = rng.choice([0, 1, 2, 5, 40, 1_000_000_007, None])
+            left.append((unit, activity, total))
+            if total is None or total < 2:
+                right.append((unit, activity, total))
+            else:
+                first = rng.randint(0, total)
+                right += [(unit, activity, first), (unit, activity, total - first)]
+    for _ in range(rng.randint(0, 3)):
+        unit, activity, total = rng.choice(left)
+        change = rng.choice(["value", "fraction", "left_only", "right_only", "zero", "null"])
+        if change == "value":
+            right.append((unit, activity, rng.choice([1, -1, 3])))
+        elif change == "fraction":
+            left.append((unit, activity, 0.5))
+            right.append((unit, activity, rng.choice([0.5, 1])))
+        elif change == "left_only":
+            left.append((unit, "transplante", rng.choice([0, 4])))
+        elif change == "right_only":
+            right.append((unit, "deteccion", rng.choice([0, 4])))
+        elif change == "zero":
+            left.append((unit, "vacuna", 0))
+        else:
+            right.append((unit, "vacuna", None))
+    for name, rows in (("left_rows", left), ("right_rows", right)):
+        con.execute(
+            f"create or replace table {name} (unit_id varchar, activity varchar, value double)"
+        )
+        if rows:
+            con.executemany(f"insert into {name} values (?, ?, ?)", rows)
+
+
+def _unit_activity_rule(strategy: str, tolerance: float) -> Rule:
+    return Rule(
+        name="mart_equals_facts",
+        severity="ERROR",
+        description="",
+        left=RuleSide(sql="select unit_id, activity, value from left_rows", label="mart"),
+        right=RuleSide(sql="select unit_id, activity, value from right_rows", label="facts"),
+        operator="==",
+        keys=("unit_id", "activity"),
+        missing_value_strategy=strategy,
+        tolerance=tolerance,
+    )
+
+
+@pytest.mark.parametrize(
+    "strategy", ["NEVER_SKIP", "SKIP_IF_ANY_VALUE_MISSING", "SKIP_IF_ALL_VALUES_MISSING"]
+)
+@pytest.mark.parametrize("tolerance", [0, 0.5])
+def test_a_fingerprinted_comparison_finds_exactly_the_violations_of_the_plain_one(
+    strategy: str, tolerance: float
+) -> None:
+    con = duckdb.connect()
+    plain = _unit_activity_rule(strategy, tolerance)
+    fingerprinted = replace(plain, fingerprint_groups_by=("unit_id",))
+    cases_with_violations = 0
+    for seed in range(60):
+        _random_sides(con, seed)
+        expected = con.execute(violations_sql(plain)).fetchall()
+        assert con.execute(violations_sql(fingerprinted)).fetchall() == expected, seed
+        cases_with_violations += bool(expected)
+    # the draw covers agreeing and disagreeing sides alike
+    assert 5 <= cases_with_violations < 60
+    con.close()
+
+
+def test_only_the_groups_whose_fingerprints_differ_are_compared_key_by_key() -> None:
+    con = duckdb.connect()
+    con.execute(
+        """
+        create table left_rows as select * from (values
+            ('U1', 'consulta', 5.0), ('U1', 'cirugia', 2.0),
+            ('U2', 'consulta', 3.0), ('U2', 'cirugia', 1.0),
+            ('U3', 'consulta', 0.5),
+            (null, 'consulta', 7.0)
+        ) as t(unit_id, activity, value);
+        create table right_rows as select * from (values
+            ('U1', 'consulta', 2.0), ('U1', 'consulta', 3.0), ('U1', 'cirugia', 2.0),
+            ('U2', 'consulta', 1.0), ('U2', 'cirugia', 3.0),
+            ('U3', 'consulta', 0.5),
+            (null, 'consulta', 7.0)
+        ) as t(unit_id, activity, value);
+        """
+    )
+    rule = replace(_unit_activity_rule("NEVER_SKIP", 0), fingerprint_groups_by=("unit_id",))
+    unsettled = con.execute(f"with {unsettled_groups_cte(rule)} select * from unsettled_groups")
+    # U1 agrees (its facts split over two rows), U2's totals are swapped between activities, U3
+    # holds a fraction (never settled by the fingerprint), the null unit agrees.
+    assert sorted(unsettled.fetchall()) == [("U2",), ("U3",)]
+    assert {row[:2] for row in con.execute(violations_sql(rule)).fetchall()} == {
+        ("U2", "consulta"),
+        ("U2", "cirugia"),
+    }
     con.close()
