@@ -113,6 +113,20 @@ def test_every_rule_of_the_shipped_suites_parses() -> None:
             assert duckdb.extract_statements(statement), rule.name
 
 
+def _fingerprinted_rule_suite(operator: str, groups: list[str]) -> dict:
+    """A suite whose one comparison rule, keyed by (a, b), names `fingerprint_groups_by`."""
+    rule = {
+        "name": "r",
+        "severity": "ERROR",
+        "operator": operator,
+        "keys": ["a", "b"],
+        "left": {"sql": "select 1"},
+        "right": {"sql": "select 1"},
+        "fingerprint_groups_by": groups,
+    }
+    return {"name": "x", "asset": ["a"], "layer": "raw", "rules": [rule]}
+
+
 @pytest.mark.parametrize(
     "broken, message",
     [
@@ -136,44 +150,8 @@ def test_every_rule_of_the_shipped_suites_parses() -> None:
             },
             "needs `sql`",
         ),
-        (
-            {
-                "name": "x",
-                "asset": ["a"],
-                "layer": "raw",
-                "rules": [
-                    {
-                        "name": "r",
-                        "severity": "ERROR",
-                        "operator": "<=",
-                        "keys": ["a", "b"],
-                        "left": {"sql": "select 1"},
-                        "right": {"sql": "select 1"},
-                        "fingerprint_groups_by": ["a"],
-                    }
-                ],
-            },
-            "fingerprint_groups_by needs operator ==",
-        ),
-        (
-            {
-                "name": "x",
-                "asset": ["a"],
-                "layer": "raw",
-                "rules": [
-                    {
-                        "name": "r",
-                        "severity": "ERROR",
-                        "operator": "==",
-                        "keys": ["a", "b"],
-                        "left": {"sql": "select 1"},
-                        "right": {"sql": "select 1"},
-                        "fingerprint_groups_by": ["a", "b"],
-                    }
-                ],
-            },
-            "some, not all, of the keys",
-        ),
+        (_fingerprinted_rule_suite("<=", ["a"]), "fingerprint_groups_by needs operator =="),
+        (_fingerprinted_rule_suite("==", ["a", "b"]), "some, not all, of the keys"),
     ],
 )
 def test_malformed_suites_are_refused_with_the_reason(
@@ -261,16 +239,12 @@ def _random_sides(con, seed: int) -> None:
 
 
 def _unit_activity_rule(strategy: str, tolerance: float) -> Rule:
-    return Rule(
+    return replace(
+        _rule(strategy=strategy, tolerance=tolerance),
         name="mart_equals_facts",
-        severity="ERROR",
-        description="",
         left=RuleSide(sql="select unit_id, activity, value from left_rows", label="mart"),
         right=RuleSide(sql="select unit_id, activity, value from right_rows", label="facts"),
-        operator="==",
         keys=("unit_id", "activity"),
-        missing_value_strategy=strategy,
-        tolerance=tolerance,
     )
 
 
