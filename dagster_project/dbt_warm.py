@@ -241,6 +241,15 @@ def _stop_when_client_dies(connection: socket.socket, finished: threading.Event)
     os._exit(1)
 
 
+# An interrupt that reaches the warm process before its command runs: the client forwards
+# SIGINT as soon as it has sent "go", which can be before this process has read it.
+_interrupt_pending = threading.Event()
+
+
+def _remember_interrupt(_signal_number: int, _frame) -> None:
+    _interrupt_pending.set()
+
+
 def _take_command(connection: socket.socket) -> None:
     """Run the command sent on `connection` in this process, then exit with its code; returns
     only if none was run."""
@@ -250,6 +259,7 @@ def _take_command(connection: socket.socket) -> None:
         if command["identity"] != _identity() or len(descriptors) != 3:
             connection.sendall(_REFUSED)
             return
+        _interrupt_pending.clear()  # a Ctrl-C of the idle wait was not meant for this command
         connection.sendall(_TAKEN + _CODE.pack(os.getpid()))
         if _receive_exactly(connection, 1) != _GO:
             return
@@ -274,6 +284,8 @@ def _take_command(connection: socket.socket) -> None:
     from dagster_project.dbt_in_build_folder import run
 
     try:
+        if _interrupt_pending.is_set():
+            raise KeyboardInterrupt  # forwarded while the command was being set up
         run()
         code = 0
     except SystemExit as error:
@@ -307,8 +319,9 @@ def serve(parent: int, listener_fd: int, path: Path) -> None:
     """Import dbt, then take one command, or exit once the starting process `parent` has gone."""
     listener = socket.socket(fileno=listener_fd)
     # An interrupt (Ctrl-C reaches the whole process group) is for the command, once there
-    # is one; until then the warm process just ends with the process that started it.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # is one; until then the warm process just ends with the process that started it. It is
+    # remembered, not ignored: one forwarded during the hand-over must stop the command.
+    signal.signal(signal.SIGINT, _remember_interrupt)
     try:
         import dbt.adapters.duckdb  # noqa: F401 - imported ahead: the point of this process
         import dbt.cli.main  # noqa: F401

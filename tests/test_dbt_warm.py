@@ -143,6 +143,38 @@ def test_an_interrupted_jornadas_dbt_stops_the_command_it_handed_over(
     assert _ended(pid)
 
 
+def test_an_interrupt_forwarded_while_the_command_is_handed_over_stops_it(
+    tmp_path: Path, warm_process, monkeypatch
+) -> None:
+    """`jornadas-dbt` forwards SIGINT from the moment it has sent "go", which can be before the
+    warm process has read it: an interrupt that arrives then is kept for the command. Here it
+    is sent once the warm process has taken the command and before "go" (the race, made
+    certain); an interrupt that was ignored would let `dbt ls` run and exit 0."""
+    pid, socket_path = warm_process
+    receive = dbt_warm._receive_exactly
+
+    def interrupt_once_taken(connection, size: int) -> bytes:
+        received = receive(connection, size)
+        if size == dbt_warm._CODE.size:  # the warm process's pid: it has taken the command
+            os.kill(pid, signal.SIGINT)
+            time.sleep(0.5)
+        return received
+
+    monkeypatch.setattr(dbt_warm, "_receive_exactly", interrupt_once_taken)
+    monkeypatch.chdir(DBT_PROJECT_DIR)
+    for key, value in _environment(tmp_path, str(socket_path)).items():
+        monkeypatch.setenv(key, value)
+    # hand_over forwards this process's interrupts to the warm process while it waits.
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        code = dbt_warm.hand_over(str(socket_path), [dbt_executable(), *LIST_SEEDS])
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    assert code == 130
+    assert _ended(pid)
+
+
 def test_without_a_warm_process_jornadas_dbt_runs_dbt_itself(tmp_path: Path) -> None:
     gone = tmp_path / "no-warm-process.sock"
     ran = _jornadas_dbt(["--help"], _environment(tmp_path, str(gone)))
