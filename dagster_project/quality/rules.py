@@ -11,8 +11,8 @@ other keys times the value (linear, so rows that the other side sums already are
 Groups whose sums are equal hold the same totals per key on both sides, but for a hash
 coincidence (odds about 2^-53 per differing group); only the other groups, and those with a
 value that is not a whole number, are compared key by key. At national-year the marts'
-comparisons with the facts (3.7 M keys a side) take 1.0 s instead of 2.4-2.7 s each
-(BENCHMARKS.md, fourteenth round).
+comparisons with the facts (3.7 M keys a side) take 1.1 s instead of 2.8-3.2 s each, by hand
+at full scope (BENCHMARKS.md, fourteenth round).
 """
 
 from __future__ import annotations
