@@ -99,17 +99,10 @@
     round). Unlike the published report_id (surrogate_key, computed once per report in
     report_rows), two reports could share one: report_rows groups by the key and the columns
     together, so such a pair gives two rows of one report_key, which the unique test of
-    int_unit_reports and int_goal_reports reports as an error. Portable default: surrogate_key. -#}
+    int_unit_reports and int_goal_reports reports as an error. It is the pre-filter's hash
+    (prefilter_hash, below): on other adapters the md5 of surrogate_key. -#}
 {% macro report_key(columns) -%}
-    {{ return(adapter.dispatch('report_key', 'jornadas')(columns)) }}
-{%- endmacro %}
-
-{% macro default__report_key(columns) -%}
-    {{ surrogate_key(columns) }}
-{%- endmacro %}
-
-{% macro duckdb__report_key(columns) -%}
-    hash({{ columns | join(', ') }})
+    {{ prefilter_hash(columns) }}
 {%- endmacro %}
 
 {#- A cheap hash of several expressions, for a pre-filter only: equal values give equal

@@ -278,6 +278,16 @@ select
 from failed_checks
 {%- endmacro %}
 
+{#- The columns that make a report: its file, its position in the file when `numbered` (JSON
+    unit reports), and unit, jornada and submission time as delivered. The lines' report_key and
+    the reports' report_id are both taken over these, in this order. -#}
+{% macro report_key_columns(numbered) -%}
+    {{ return(
+        ['file_hash'] + (['report_no'] if numbered else [])
+        + ['unit_id', 'jornada_id', 'submitted_at_text']
+    ) }}
+{%- endmacro %}
+
 {#- One row per report (a version of what one unit did or planned for one jornada, as delivered
     in one file), with its size, its invalid lines and a fingerprint of its content: the input
     of report_verdicts. `lines` and `line_checks` are as line_checks takes and gives them
@@ -287,16 +297,8 @@ from failed_checks
     published report_id (surrogate_key of those columns, in that order) is computed here, once
     per report instead of once per line. -#}
 {% macro report_rows(lines, line_checks, quantity, dated, numbered) -%}
-{%- set report_columns = ['file_hash'] -%}
-{%- if numbered -%}
-    {%- do report_columns.append('report_no') -%}
-{%- endif -%}
-{%- do report_columns.extend(['unit_id', 'jornada_id', 'submitted_at_text']) -%}
-{%- set key = ['report_key'] + report_columns -%}
-{%- set qualified_report_columns = [] -%}
-{%- for column in report_columns -%}
-    {%- do qualified_report_columns.append('reports.' ~ column) -%}
-{%- endfor -%}
+{%- set key_columns = report_key_columns(numbered) -%}
+{%- set key = ['report_key'] + key_columns -%}
 {#- What a line holds: each value as read, or the text sent when it could not be read. -#}
 {%- set line_content = [
     'activity',
@@ -348,6 +350,7 @@ reason_codes as (
 reports as (
     select
         {{ key | join(',\n        ') }},
+        {{ surrogate_key(key_columns) }} as report_id,
         min(submitted_at) as submitted_at,
         count(*) as n_lines,
         -- Same unit, jornada, instant and lines (in any order) = same content.
@@ -361,7 +364,7 @@ reports as (
 )
 
 select
-    {{ surrogate_key(qualified_report_columns) }} as report_id,
+    reports.report_id,
     reports.report_key,
     reports.file_hash,
     {% if numbered -%}

@@ -10,7 +10,7 @@
 ) }}
 
 select
-    {{ report_key(['file_hash', 'unit_id', 'jornada_id', 'submitted_at_text']) }} as report_key,
+    {{ report_key(report_key_columns(numbered=false)) }} as report_key,
     file_hash,
     line_no,
     unit_id,

@@ -11,8 +11,7 @@
 ) }}
 
 select
-    {{ report_key(['file_hash', 'report_no', 'unit_id', 'jornada_id', 'submitted_at_text']) }}
-        as report_key,
+    {{ report_key(report_key_columns(numbered=true)) }} as report_key,
     file_hash,
     line_no,
     report_no,
