@@ -607,6 +607,73 @@ def test_how_far_the_worker_reads_ahead_changes_nothing_that_lands(
     assert read_ahead == one_at_a_time
 
 
+def physical_order(con) -> list[tuple]:
+    """Every landed line's file and line number, in the order DuckDB stored them."""
+    return con.execute(
+        "select f.path, l.line_no from raw.unit_report_lines l join raw.files f using (file_hash) "
+        "order by l.rowid"
+    ).fetchall()
+
+
+@pytest.mark.parametrize(
+    "lanes, batch_files", [(2, 1), (3, 2), (2, 200)], ids=["2x1", "3x2", "2x200"]
+)
+def test_how_many_lanes_land_side_by_side_changes_nothing_that_lands(
+    tmp_path, monkeypatch, lanes, batch_files
+):
+    """Batches landed side by side commit in path order: the same verdicts, lines, seen order
+    and even the same physical order of the lines as one lane landing one batch at a time."""
+    from dagster_project.ingest import landing as landing_module
+
+    raw = tmp_path / "raw"
+    write_mixed_landing(raw)
+    with duckdb.connect(str(tmp_path / "one_lane.duckdb")) as con:
+        monkeypatch.setattr(landing_module, "landing_lanes", lambda: 1)
+        ingest_all(con, raw)
+        one_lane, one_lane_order = landed_tables(con), physical_order(con)
+    with duckdb.connect(str(tmp_path / "lanes.duckdb")) as con:
+        monkeypatch.setattr(landing_module, "landing_lanes", lambda: lanes)
+        monkeypatch.setattr(landing_module, "BATCH_MAX_FILES", batch_files)
+        summary, _ = ingest_all(con, raw)
+        assert landed_tables(con) == one_lane
+        assert physical_order(con) == one_lane_order
+    assert [path for path, _ in summary.rejected] == sorted(path for path, _ in summary.rejected)
+
+
+def test_a_batch_landed_beside_a_failing_one_is_not_committed_after_it(landing, db, monkeypatch):
+    """Batches of one file on two lanes: 3.csv lands while 2.csv is failing, and is rolled
+    back, so what is committed stays a prefix of the files in path order (1.csv)."""
+    import threading
+
+    from dagster_project.ingest import landing as landing_module
+
+    monkeypatch.setattr(landing_module, "landing_lanes", lambda: 2)
+    monkeypatch.setattr(landing_module, "BATCH_MAX_FILES", 1)
+    for n in range(1, 4):
+        write(landing, f"unit_reports/{n}.csv", f"{HEADER}\n{line(quantity=str(n))}\n")
+    real = readers_module._land_csv_with_duckdb
+    third_landed = threading.Event()
+
+    def second_fails_once_the_third_landed(target, path, *args, **kwargs):
+        if path.name == "2.csv":
+            assert third_landed.wait(timeout=30), "3.csv never landed beside 2.csv"
+            raise OSError("disk went away")
+        landed = real(target, path, *args, **kwargs)
+        if path.name == "3.csv":
+            third_landed.set()
+        return landed
+
+    monkeypatch.setattr(readers_module, "_land_csv_with_duckdb", second_fails_once_the_third_landed)
+    with pytest.raises(IngestError, match="2.csv"):
+        ingest_kind(db, landing, "unit_report", "run-1")
+    assert third_landed.is_set()
+    assert db.execute("select path from raw.files").fetchall() == [("unit_reports/1.csv",)]
+    assert db.execute("select quantity from raw.unit_report_lines").fetchall() == [("1",)]
+    monkeypatch.setattr(readers_module, "_land_csv_with_duckdb", real)
+    summary = ingest_kind(db, landing, "unit_report", "run-2")
+    assert (summary.files_new, summary.files_seen) == (2, 1)
+
+
 def test_a_rejection_found_while_reading_does_not_land_the_batch_again(landing, db, monkeypatch):
     """A file refused for its header never reached the database, so the files landed before it
     in the batch stay landed (only a failed INSERT, as for a ragged file, rolls them back)."""

@@ -22,9 +22,13 @@ ctime. The hash stays the file's identity; the cache only avoids recomputing it.
 
 Hashing a new file and reading it as far as no database is needed (`read_file`: the header,
 and JSON and XLSX parsed in Python) runs in one worker thread, up to READ_AHEAD_MAX_FILES files
-ahead of the thread that lands them, in path order. DuckDB releases the GIL while it inserts,
-and an INSERT of one file runs on one core, so the two steps overlap on a second core
-(BENCHMARKS.md).
+ahead of the thread that lands them, in path order. DuckDB releases the GIL while it inserts.
+
+An INSERT of one file runs on one core, so batches land side by side, one per core (up to
+MAX_LANDING_LANES), each in its own transaction on its own cursor (`_LandingLanes`). A batch
+commits only after the batch before it has committed, so what is committed at any moment is
+still a prefix of the new files in path order, as with one lane, and a batch whose predecessor
+failed is rolled back. Verdicts are reported in path order (BENCHMARKS.md, fifteenth round).
 """
 
 from __future__ import annotations
@@ -32,10 +36,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import queue
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,7 +120,7 @@ def ingest_kind(
         else:
             summary.lines_landed += verdict.lines_landed
 
-    batch = _LandingBatch(con, spec, run_id, clock, record_verdict)
+    lanes = _LandingLanes(con, spec, run_id, record_verdict)
 
     # (file, its size, its hash if the stat cache knows it as landed): the files without a
     # known hash are examined and read.
@@ -126,7 +131,7 @@ def ingest_kind(
         known_hash = cached_hash if cached_hash in known_hashes else None
         checked.append((landing_file, stat.st_size, known_hash))
     unknown = [(f, size) for f, size, known_hash in checked if known_hash is None]
-    with _ReadAhead(unknown, spec) as read_ahead:
+    with lanes, _ReadAhead(unknown, spec) as read_ahead:
         for landing_file, _, known_hash in checked:
             summary.files_found += 1
             if known_hash is not None:
@@ -138,19 +143,18 @@ def ingest_kind(
             if file_hash in known_hashes:  # a copy of a known file: its read is not needed
                 summary.files_seen += 1
                 if (file_hash, landing_file.relpath) not in sightings:
-                    batch.add_sighting(file_hash, landing_file.relpath)
+                    lanes.add_sighting(file_hash, landing_file.relpath, clock.now())
                     sightings.add((file_hash, landing_file.relpath))
                 if facts is not None:
                     stat_cache.remember(landing_file, file_hash)
                 continue
-            batch.land(landing_file, facts, read)
+            lanes.land(landing_file, facts, read, clock.now())
             stat_cache.remember(landing_file, file_hash)
             known_hashes.add(facts.sha256)
             sightings.add((facts.sha256, landing_file.relpath))
             landed_now.add(facts.sha256)
             summary.files_new += 1
-
-    batch.commit()
+        lanes.finish()
     stat_cache.save()
     if reingest_jornada is not None:
         _reland_jornada(con, spec, reingest_jornada, on_disk, landed_now, summary, log)
@@ -315,11 +319,13 @@ class _LandingBatch:
         con,
         spec: TableSpec,
         run_id: str | None,
-        clock: _SeenClock,
         on_verdict: Callable[[LandingFile, Landed | FileRejected], None],
+        before_commit: Callable[[], None] = lambda: None,
     ) -> None:
-        self.con, self.spec, self.run_id, self.clock = con, spec, run_id, clock
+        self.con, self.spec, self.run_id = con, spec, run_id
         self.on_verdict = on_verdict
+        # Called before every commit; raises to refuse it (the caller then calls `abandon`).
+        self.before_commit = before_commit
         self.open = False
         # (landing_file, facts, seen_at, Landed | FileRejected), in landing order
         self.members: list[tuple] = []
@@ -331,10 +337,15 @@ class _LandingBatch:
         self.sightings: list[tuple[str, str, dt.datetime]] = []
         self.lines = 0
 
-    def land(self, landing_file: LandingFile, facts: FileFacts, read: ReadFile | Exception) -> None:
-        """Land a file read by `read_file` (or the exception reading it raised), now or with
-        its group."""
-        now = self.clock.now()
+    def land(
+        self,
+        landing_file: LandingFile,
+        facts: FileFacts,
+        read: ReadFile | Exception,
+        now: dt.datetime,
+    ) -> None:
+        """Land a file read by `read_file` (or the exception reading it raised), seen at
+        `now`, now or with its group."""
         key = None if isinstance(read, Exception) else read.group_key
         if key is not None:
             if self.group and key != self.group[-1][3].group_key:
@@ -441,18 +452,20 @@ class _LandingBatch:
                         f"batch: {error}"
                     ) from error
 
-    def add_sighting(self, file_hash: str, relpath: str) -> None:
-        self.sightings.append((file_hash, relpath, self.clock.now()))
+    def add_sighting(self, file_hash: str, relpath: str, now: dt.datetime) -> None:
+        self.sightings.append((file_hash, relpath, now))
 
     def commit(self) -> None:
         """The batch's waiting group, ledger rows and sightings, then the commit."""
         self._land_group()
         if not self.members and not self.sightings:
             if self.open:
+                self.before_commit()
                 self.con.commit()
                 self.open = False
             return
         self._begin()
+        self.before_commit()
         if self.members:
             _record_files(self.con, self.members, self.run_id)
         if self.sightings:
@@ -467,6 +480,139 @@ class _LandingBatch:
         self.con.rollback()
         self.open, self.members, self.sightings, self.lines = False, [], [], 0
         self.group = []
+
+    def abandon(self) -> None:
+        """Roll back whatever is not committed (nothing to do when no transaction is open)."""
+        if self.open:
+            self._abandon()
+        self.members, self.sightings, self.group, self.lines = [], [], [], 0
+
+
+# Files are handed to a lane in batches of at most BATCH_MAX_FILES files and BATCH_MAX_BYTES
+# bytes on disk (about 750,000 unit-report lines: within the batch's own BATCH_MAX_LINES, so a
+# lane seldom commits mid-batch).
+BATCH_MAX_BYTES = 64 * 1024 * 1024
+# More lanes than cores only add open transactions; each lane holds one batch's uncommitted rows.
+MAX_LANDING_LANES = 4
+
+
+def landing_lanes() -> int:
+    """One lane per core, at most MAX_LANDING_LANES."""
+    return max(1, min(MAX_LANDING_LANES, os.cpu_count() or 1))
+
+
+@dataclass
+class _BatchWork:
+    """What the lanes land as one batch: files in path order, each with its read and when it
+    was seen, and the sightings of known files met among them."""
+
+    files: list[tuple[LandingFile, FileFacts, ReadFile | Exception, dt.datetime]] = field(
+        default_factory=list
+    )
+    sightings: list[tuple[str, str, dt.datetime]] = field(default_factory=list)
+    size_bytes: int = 0
+
+
+class _LandingLanes:
+    """Batches landed side by side, each by a `_LandingBatch` on its own cursor; every batch
+    commits after the one before it, and verdicts reach `on_verdict` in path order.
+
+    Use as a context manager around the files' loop and call `finish` at its end: leaving the
+    block without `finish` (an error) waits for the batches already handed over, which commit
+    or roll back as their predecessors did, so no transaction outlives the ingest.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        spec: TableSpec,
+        run_id: str | None,
+        on_verdict: Callable[[LandingFile, Landed | FileRejected], None],
+        lanes: int | None = None,
+    ) -> None:
+        self.spec, self.run_id, self.on_verdict = spec, run_id, on_verdict
+        self.lanes = lanes or landing_lanes()
+        self.cursors: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
+        self.opened = [con.cursor() for _ in range(self.lanes)]
+        for cursor in self.opened:
+            self.cursors.put(cursor)
+        self.executor = ThreadPoolExecutor(max_workers=self.lanes, thread_name_prefix="ingest-land")
+        self.in_flight: deque[Future[list]] = deque()
+        self.current = _BatchWork()
+
+    def __enter__(self) -> _LandingLanes:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        wait(self.in_flight)
+        self.executor.shutdown(wait=True)
+        for cursor in self.opened:
+            cursor.close()
+
+    def land(
+        self,
+        landing_file: LandingFile,
+        facts: FileFacts,
+        read: ReadFile | Exception,
+        now: dt.datetime,
+    ) -> None:
+        self.current.files.append((landing_file, facts, read, now))
+        self.current.size_bytes += facts.size_bytes
+        if len(self.current.files) >= BATCH_MAX_FILES or self.current.size_bytes >= BATCH_MAX_BYTES:
+            self._hand_over()
+
+    def add_sighting(self, file_hash: str, relpath: str, now: dt.datetime) -> None:
+        self.current.sightings.append((file_hash, relpath, now))
+
+    def finish(self) -> None:
+        """Hand over the last batch and wait for every batch; raises the first batch's error."""
+        self._hand_over()
+        while self.in_flight:
+            self._collect_oldest()
+
+    def _hand_over(self) -> None:
+        work, self.current = self.current, _BatchWork()
+        if not work.files and not work.sightings:
+            return
+        # One batch waiting beyond those landing, so a lane that finishes finds the next one;
+        # no more, so the reads held by waiting batches stay bounded.
+        while len(self.in_flight) > self.lanes:
+            self._collect_oldest()
+        predecessor = self.in_flight[-1] if self.in_flight else None
+        self.in_flight.append(self.executor.submit(self._land_batch, work, predecessor))
+
+    def _collect_oldest(self) -> None:
+        for landing_file, verdict in self.in_flight[0].result():
+            self.on_verdict(landing_file, verdict)
+        self.in_flight.popleft()
+
+    def _land_batch(self, work: _BatchWork, predecessor: Future | None) -> list:
+        def after_predecessor() -> None:
+            # Raises the predecessor's error: this batch must not commit after a failed one.
+            if predecessor is not None:
+                predecessor.result()
+
+        verdicts: list[tuple[LandingFile, Landed | FileRejected]] = []
+        cursor = self.cursors.get()
+        batch = _LandingBatch(
+            cursor,
+            self.spec,
+            self.run_id,
+            lambda landing_file, verdict: verdicts.append((landing_file, verdict)),
+            before_commit=after_predecessor,
+        )
+        try:
+            for landing_file, facts, read, now in work.files:
+                batch.land(landing_file, facts, read, now)
+            for sighting in work.sightings:
+                batch.add_sighting(*sighting)
+            batch.commit()
+        except BaseException:
+            batch.abandon()
+            raise
+        finally:
+            self.cursors.put(cursor)
+        return verdicts
 
 
 def _record_files(con, members: list[tuple], run_id: str | None) -> None:
