@@ -497,8 +497,9 @@ MAX_LANDING_LANES = 4
 
 
 def landing_lanes() -> int:
-    """One lane per core, at most MAX_LANDING_LANES."""
-    return max(1, min(MAX_LANDING_LANES, os.cpu_count() or 1))
+    """One lane per core this process may run on, at most MAX_LANDING_LANES."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(MAX_LANDING_LANES, cores or 1))
 
 
 @dataclass
