@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pyarrow as pa
@@ -148,7 +149,7 @@ def ingest_kind(
                 if facts is not None:
                     stat_cache.remember(landing_file, file_hash)
                 continue
-            lanes.land(landing_file, facts, read, clock.now())
+            lanes.land(_NewFile(landing_file, facts, read, clock.now()))
             stat_cache.remember(landing_file, file_hash)
             known_hashes.add(facts.sha256)
             sightings.add((facts.sha256, landing_file.relpath))
@@ -298,6 +299,16 @@ class _SeenClock:
         return self.last
 
 
+class _NewFile(NamedTuple):
+    """A file to land: where it is, what examining it found, its read (or the exception
+    reading it raised) and when it was seen."""
+
+    landing_file: LandingFile
+    facts: FileFacts
+    read: ReadFile | Exception
+    seen_at: dt.datetime
+
+
 # A batch commits after this many files or lines, whichever comes first: large enough that the
 # commit and the ledger statements stop mattering, small enough that DuckDB's uncommitted rows
 # stay well inside its memory limit and a crash costs little to redo.
@@ -337,15 +348,9 @@ class _LandingBatch:
         self.sightings: list[tuple[str, str, dt.datetime]] = []
         self.lines = 0
 
-    def land(
-        self,
-        landing_file: LandingFile,
-        facts: FileFacts,
-        read: ReadFile | Exception,
-        now: dt.datetime,
-    ) -> None:
-        """Land a file read by `read_file` (or the exception reading it raised), seen at
-        `now`, now or with its group."""
+    def land(self, new_file: _NewFile) -> None:
+        """Land a new file now or with its group."""
+        landing_file, facts, read, now = new_file
         key = None if isinstance(read, Exception) else read.group_key
         if key is not None:
             if self.group and key != self.group[-1][3].group_key:
@@ -507,9 +512,7 @@ class _BatchWork:
     """What the lanes land as one batch: files in path order, each with its read and when it
     was seen, and the sightings of known files met among them."""
 
-    files: list[tuple[LandingFile, FileFacts, ReadFile | Exception, dt.datetime]] = field(
-        default_factory=list
-    )
+    files: list[_NewFile] = field(default_factory=list)
     sightings: list[tuple[str, str, dt.datetime]] = field(default_factory=list)
     size_bytes: int = 0
 
@@ -550,15 +553,9 @@ class _LandingLanes:
         for cursor in self.opened:
             cursor.close()
 
-    def land(
-        self,
-        landing_file: LandingFile,
-        facts: FileFacts,
-        read: ReadFile | Exception,
-        now: dt.datetime,
-    ) -> None:
-        self.current.files.append((landing_file, facts, read, now))
-        self.current.size_bytes += facts.size_bytes
+    def land(self, new_file: _NewFile) -> None:
+        self.current.files.append(new_file)
+        self.current.size_bytes += new_file.facts.size_bytes
         if len(self.current.files) >= BATCH_MAX_FILES or self.current.size_bytes >= BATCH_MAX_BYTES:
             self._hand_over()
 
@@ -603,8 +600,8 @@ class _LandingLanes:
             before_commit=after_predecessor,
         )
         try:
-            for landing_file, facts, read, now in work.files:
-                batch.land(landing_file, facts, read, now)
+            for new_file in work.files:
+                batch.land(new_file)
             for sighting in work.sightings:
                 batch.add_sighting(*sighting)
             batch.commit()
