@@ -227,9 +227,11 @@ _ReadOutcome = tuple[FileFacts, ReadFile | Exception]
 # workbook of 10,234 lines is 1.25 MB of Arrow), so 64 MB of workbooks wait as about 300 MB.
 READ_AHEAD_MAX_FILES = 64
 READ_AHEAD_MAX_BYTES = 64 * 1024 * 1024
-# The landing thread needs the GIL back for a moment after each DuckDB statement; at Python's
-# default switch interval (5 ms) it spent a quarter of its time waiting for the worker to hand
-# it over (py-spy, national-year). A shorter interval while reading ahead hands it over sooner.
+# The landing lanes need the GIL back for a moment after each DuckDB statement; at Python's
+# default switch interval (5 ms) the one landing thread of the eighth round spent a quarter of
+# its time waiting for the worker to hand it over (py-spy, national-year). A shorter interval
+# while reading ahead hands it over sooner; with two lanes still 36.2-36.5 s against 37.7-37.8 s
+# for the unit reports of national-year (BENCHMARKS.md, fifteenth round).
 READ_AHEAD_SWITCH_INTERVAL_S = 0.0002
 
 
