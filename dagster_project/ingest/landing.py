@@ -388,7 +388,7 @@ class _LandingBatch:
                 self._roll_back_and_land_again()
             verdict = rejection
         except Exception as error:
-            self._abandon()
+            self.abandon()
             raise IngestError(f"could not ingest {landing_file.relpath}: {error}") from error
         self._add_member(landing_file, facts, now, verdict)
         # After a rejection the batch is committed at once, so that a file is landed again at
@@ -416,7 +416,7 @@ class _LandingBatch:
                 self.commit()
             return
         except Exception as error:
-            self._abandon()
+            self.abandon()
             paths = f"{group[0][0].relpath} … {group[-1][0].relpath}"
             raise IngestError(f"could not ingest the files {paths}: {error}") from error
         for (landing_file, facts, now, _), verdict in zip(group, verdicts, strict=True):
@@ -453,7 +453,7 @@ class _LandingBatch:
                             "ago: the file changed while it was being read"
                         )
                 except Exception as error:  # it was landed a moment ago: not a verdict
-                    self._abandon()
+                    self.abandon()
                     raise IngestError(
                         f"could not land {landing_file.relpath} again after a rejection in its "
                         f"batch: {error}"
@@ -483,16 +483,13 @@ class _LandingBatch:
         self.con.commit()
         self.open, self.members, self.sightings, self.lines = False, [], [], 0
 
-    def _abandon(self) -> None:
-        self.con.rollback()
+    def abandon(self) -> None:
+        """Roll back whatever is not committed (nothing to roll back when no transaction is
+        open) and forget the batch's files."""
+        if self.open:
+            self.con.rollback()
         self.open, self.members, self.sightings, self.lines = False, [], [], 0
         self.group = []
-
-    def abandon(self) -> None:
-        """Roll back whatever is not committed (nothing to do when no transaction is open)."""
-        if self.open:
-            self._abandon()
-        self.members, self.sightings, self.group, self.lines = [], [], [], 0
 
 
 # Files are handed to a lane in batches of at most BATCH_MAX_FILES files and BATCH_MAX_BYTES
@@ -534,10 +531,9 @@ class _LandingLanes:
         spec: TableSpec,
         run_id: str | None,
         on_verdict: Callable[[LandingFile, Landed | FileRejected], None],
-        lanes: int | None = None,
     ) -> None:
         self.spec, self.run_id, self.on_verdict = spec, run_id, on_verdict
-        self.lanes = lanes or landing_lanes()
+        self.lanes = landing_lanes()
         self.cursors: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
         self.opened = [con.cursor() for _ in range(self.lanes)]
         for cursor in self.opened:

@@ -45,7 +45,9 @@ def _holds(operator: str, tolerance: float) -> str:
 
 # The value as the fingerprint carries it exactly: a whole number of at most 15 digits (the
 # quantities); any other value is NULL here and its group is compared key by key.
-WHOLE_VALUE = "case when value = round(value) and abs(value) < 1e15 then cast(value as hugeint) end"
+_WHOLE_VALUE = (
+    "case when value = round(value) and abs(value) < 1e15 then cast(value as hugeint) end"
+)
 
 
 def unsettled_groups_cte(rule: Rule) -> str:
@@ -56,7 +58,7 @@ def unsettled_groups_cte(rule: Rule) -> str:
 
     def side_rows(sign: int, sql: str) -> str:
         return (
-            f"select {groups}, {others}, value, {sign} as side, {WHOLE_VALUE} as whole_value "
+            f"select {groups}, {others}, value, {sign} as side, {_WHOLE_VALUE} as whole_value "
             f"from ({sql})"
         )
 
