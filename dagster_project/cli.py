@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import os
 import re
 import subprocess
@@ -72,10 +73,18 @@ def setup(settings: Settings, echo: Callable[[str], None] = print) -> None:
     for folder in (settings.home, settings.build_dir, dagster_home()):
         folder.mkdir(parents=True, exist_ok=True)
     instance_yaml = dagster_home() / "dagster.yaml"
-    template = INSTANCE_TEMPLATE.read_text(encoding="utf-8")
-    if not instance_yaml.exists() or instance_yaml.read_text(encoding="utf-8") != template:
-        instance_yaml.write_text(template, encoding="utf-8")
+    text = instance_config(dagster_home())
+    if not instance_yaml.exists() or instance_yaml.read_text(encoding="utf-8") != text:
+        instance_yaml.write_text(text, encoding="utf-8")
     parse_dbt_project_if_stale(settings, echo)
+
+
+def instance_config(home: Path) -> str:
+    """The instance's dagster.yaml for this Dagster home: the template, with the event log's
+    folder (Dagster's default one, `history/runs`) written in as a quoted YAML string."""
+    event_log_dir = json.dumps(str(home / "history" / "runs"))
+    template = INSTANCE_TEMPLATE.read_text(encoding="utf-8")
+    return template.replace('"{event_log_dir}"', event_log_dir)
 
 
 # --- refresh: the weekly job in process ---------------------------------------------------
