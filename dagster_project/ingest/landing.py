@@ -163,7 +163,7 @@ def ingest_kind(
 
 
 class _StatCache:
-    """The hash last computed for a path with a given size and modification time."""
+    """The hash last computed for a path with a given stat signature (size, mtime, ctime, inode)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
