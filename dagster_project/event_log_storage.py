@@ -14,8 +14,8 @@ What the per-event connection gave the rest of Dagster, this storage keeps:
 - the UI follows a run by watching its shard file (watchdog, `SqliteEventLogStorageWatchdog`);
   a write that stays in the write-ahead log does not modify the file, so every write to a run
   shard touches the file's modification time (a read does not: the watcher reads);
-- a finished run's events are in its own file: its last run event closes the connection, and
-  SQLite checkpoints the log into the file as the last connection closes.
+- a finished run's events are in its own file: its last run event checkpoints the log into
+  the file (whoever else keeps the file open, the UI for one) and closes the connection.
 
 Configured in `dagster_project/instance/dagster.yaml` (`event_log_storage`); the run and schedule
 storages stay Dagster's defaults, in the same folders.
@@ -82,7 +82,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         super().store_event(event)
         if event.is_dagster_event and event.dagster_event_type in RUN_END_EVENTS:
             with self._db_lock:
-                self._close(event.run_id)
+                self._checkpoint_and_close(event.run_id)
 
     def wipe(self) -> None:
         # The parent deletes the run shards' files: no connection may keep writing to them.
@@ -120,6 +120,15 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         for oldest in run_shards[: max(0, len(run_shards) - KEPT_RUN_SHARDS)]:
             self._close(oldest)
         return engine
+
+    def _checkpoint_and_close(self, shard: str) -> None:
+        engine = self._engines.get(shard)
+        if engine is not None:
+            # Another process may keep the file open (the UI reads the run), and then closing
+            # this connection would not be the last close that checkpoints.
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        self._close(shard)
 
     def _close(self, shard: str) -> None:
         engine = self._engines.pop(shard, None)

@@ -89,13 +89,20 @@ def test_dagsters_own_storage_reads_every_event_and_asset(pooled, tmp_path):
 
 
 def test_a_finished_runs_events_are_in_its_own_file(pooled, tmp_path):
-    """Kept connections leave writes in SQLite's write-ahead log; the run's end closes its
-    connection, which checkpoints them into the run's file (what a copy of the file carries)."""
+    """Kept connections leave writes in SQLite's write-ahead log; the run's end checkpoints
+    them into the run's file (what a copy of the file carries), even while another process
+    (here another storage, as the UI's) keeps the file open."""
     run_id = str(uuid.uuid4())
-    stored = _store_run(pooled, run_id, ["jornada_activity"])
-    copy = tmp_path / "copy.db"
-    shutil.copyfile(tmp_path / "runs" / f"{run_id}.db", copy)  # the file alone, no -wal
-    assert _events_in_file(copy) == stored
+    pooled.store_event(_entry(run_id))
+    reader = PooledSqliteEventLogStorage(str(tmp_path / "runs"))
+    try:
+        assert reader.get_records_for_run(run_id).records  # keeps its connection open
+        stored = 1 + _store_run(pooled, run_id, ["jornada_activity"])
+        copy = tmp_path / "copy.db"
+        shutil.copyfile(tmp_path / "runs" / f"{run_id}.db", copy)  # the file alone, no -wal
+        assert _events_in_file(copy) == stored
+    finally:
+        reader.dispose()
 
 
 def test_the_ui_watcher_sees_every_write_of_a_running_run(pooled, tmp_path):
