@@ -43,7 +43,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
 # Run shards whose connections stay open besides the index's: a process writes one run at a
-# time; the UI reads a few. Closing one checkpoints its log into the file.
+# time; the UI reads a few. The last connection to a file to close checkpoints its log into it.
 KEPT_RUN_SHARDS = 4
 
 RUN_END_EVENTS = frozenset(
