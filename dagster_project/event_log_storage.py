@@ -86,15 +86,11 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def wipe(self) -> None:
         # The parent deletes the run shards' files: no connection may keep writing to them.
-        with self._db_lock:
-            for shard in list(self._engines):
-                self._close(shard)
+        self._close_all()
         super().wipe()
 
     def dispose(self) -> None:
-        with self._db_lock:
-            for shard in list(self._engines):
-                self._close(shard)
+        self._close_all()
         super().dispose()
 
     def _engine(self, shard: str) -> Engine:
@@ -129,6 +125,11 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             with engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
         self._close(shard)
+
+    def _close_all(self) -> None:
+        with self._db_lock:
+            for shard in list(self._engines):
+                self._close(shard)
 
     def _close(self, shard: str) -> None:
         engine = self._engines.pop(shard, None)

@@ -15,7 +15,10 @@ import dagster as dg
 import pytest
 from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
 from dagster._core.events.log import EventLogEntry
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
+    SqliteEventLogStorage,
+)
 
 from dagster_project.cli import instance_config
 from dagster_project.event_log_storage import KEPT_RUN_SHARDS, PooledSqliteEventLogStorage
@@ -155,7 +158,7 @@ def test_connections_kept_are_bounded(pooled):
     runs = [str(uuid.uuid4()) for _ in range(KEPT_RUN_SHARDS + 3)]
     for run_id in runs:
         _store_run(pooled, run_id, ["unit_activity"], end=False)
-    kept = [shard for shard in pooled._engines if shard != "index"]
+    kept = [shard for shard in pooled._engines if shard != INDEX_SHARD_NAME]
     assert kept == runs[-KEPT_RUN_SHARDS:]
     for run_id in runs:
         assert len(pooled.get_records_for_run(run_id).records) == 2
