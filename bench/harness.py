@@ -543,7 +543,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark the refresh against plain DuckDB.")
     parser.add_argument("--scales", default=DEFAULT_SCALES, help=f"default {DEFAULT_SCALES}")
     parser.add_argument("--quick", action="store_true", help="sample scale only: a smoke test")
-    parser.add_argument("--out", type=Path, help="write every figure to this JSON file")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="write every figure to this JSON file (default: WORK_DIR/results/bench-<time>.json)",
+    )
     parser.add_argument(
         "--work-dir",
         type=Path,
@@ -580,8 +584,13 @@ def main(argv: list[str] | None = None) -> int:
 
     work = args.work_dir.resolve()
     work.mkdir(parents=True, exist_ok=True)
+    started_at = datetime.now(UTC)
+    # Every run leaves its figures (machine, command, date included) even when nobody passed
+    # --out: the printed table alone is lost with the terminal.
+    out: Path = args.out or work / "results" / f"bench-{started_at:%Y%m%dT%H%M%SZ}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     report: dict = {
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "started_at": started_at.isoformat(timespec="seconds"),
         "command": " ".join(["python -m bench.harness", *(argv or sys.argv[1:])]),
         "machine": machine(),
         "work_dir": str(work),
@@ -596,8 +605,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[bench] {scale} failed: {scale_result['error']}", file=sys.stderr)
         scale_result["bench_seconds"] = time.perf_counter() - started
         report["scales"].append(scale_result)
-        if args.out:  # after every scale, so a long run leaves what it measured so far
-            args.out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+        # After every scale, so a long run leaves what it measured so far.
+        out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     report["fits"] = fits(report["scales"])
     if args.fixed_costs:
         from bench.fixed_costs import measure_fixed_costs
@@ -608,9 +617,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n== fixed costs (seconds, fresh process each) ==")
         for name, value in report["fixed_costs"].items():
             print(f"{name:<40}{value if isinstance(value, str) else f'{value:.2f}'}")
-    if args.out:
-        args.out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
-        print(f"\nAll figures: {args.out}")
+    out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    print(f"\nAll figures: {out}")
     failed = [s for s in report["scales"] if "error" in s]
     return 1 if failed else 0
 

@@ -374,3 +374,22 @@ def test_weekly_batch_holds_out_the_last_week_and_corrections_take_force(landing
     with duckdb.connect(str(tmp_path / "after.duckdb"), read_only=True) as con:
         after = con.execute("select sum(quantity) from fct_activities").fetchone()[0]
     assert after == before + 2  # each corrected report adds one to its first line
+
+
+def test_harness_records_its_figures_by_default_even_when_a_scale_fails(tmp_path, capsys):
+    """`make bench` passes no --out: the run's JSON (machine, command, date, each scale's
+    figures or error) still lands under the work folder, and a failed scale fails the run."""
+    from bench.harness import main
+
+    work = tmp_path / "bench"
+    assert main(["--scales", "no-such-scale", "--work-dir", str(work), "--no-weekly"]) == 1
+
+    written = list((work / "results").glob("bench-*.json"))
+    assert len(written) == 1
+    report = json.loads(written[0].read_text(encoding="utf-8"))
+    assert report["command"].endswith("--no-weekly")
+    assert report["machine"]["nproc"] >= 1
+    [scale] = report["scales"]
+    assert scale["scale"] == "no-such-scale"
+    assert "generation of no-such-scale failed" in scale["error"]
+    assert f"All figures: {written[0]}" in capsys.readouterr().out
