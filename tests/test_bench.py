@@ -393,3 +393,52 @@ def test_harness_records_its_figures_by_default_even_when_a_scale_fails(tmp_path
     assert scale["scale"] == "no-such-scale"
     assert "generation of no-such-scale failed" in scale["error"]
     assert f"All figures: {written[0]}" in capsys.readouterr().out
+
+
+def _dbt_log_line(clock: str, thread: str, text: str) -> str:
+    return f"\x1b[0m{clock} [debug] [{thread}]: {text}"
+
+
+def test_dbt_time_split_counts_the_last_build_per_thread(tmp_path):
+    """Two builds in one dbt.log (a home refreshed twice): only the last one counts, and each
+    statement goes to the node running on its own thread while the other thread interleaves."""
+    from bench.dbt_time_split import time_split
+
+    comment = '/* {"app": "dbt", "node_id": "model.jornadas.a"} */'
+    lines = [
+        _dbt_log_line("10:00:00.0", "MainThread", "Running with dbt=1.11.16"),
+        _dbt_log_line("10:00:01.0", "Thread-1 (", "Began running node model.jornadas.a"),
+        _dbt_log_line("10:00:01.1", "Thread-1 (", "On model.jornadas.a: create table x"),
+        _dbt_log_line("10:00:09.0", "Thread-1 (", "SQL status: OK in 8.000 seconds"),
+        _dbt_log_line("11:00:00.0", "MainThread", "Running with dbt=1.11.16"),
+        _dbt_log_line("11:00:01.0", "Thread-1 (", "Began running node model.jornadas.a"),
+        _dbt_log_line("11:00:01.0", "Thread-2 (", "Began running node test.jornadas.t"),
+        _dbt_log_line("11:00:01.1", "Thread-1 (", f"On model.jornadas.a: {comment}"),
+        "    ",
+        "  create  table",
+        '    "jornadas_build"."marts"."a__dbt_tmp"',
+        _dbt_log_line("11:00:01.2", "Thread-2 (", "On test.jornadas.t: select"),
+        _dbt_log_line("11:00:01.3", "Thread-2 (", "SQL status: OK in 0.050 seconds"),
+        _dbt_log_line("11:00:01.5", "Thread-1 (", "SQL status: OK in 0.300 seconds"),
+        _dbt_log_line("11:00:01.6", "Thread-1 (", "On model.jornadas.a: COMMIT"),
+        _dbt_log_line("11:00:01.7", "Thread-1 (", "SQL status: OK in 0.020 seconds"),
+    ]
+    (tmp_path / "dbt.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    results = [
+        {"unique_id": "model.jornadas.a", "execution_time": 0.5},
+        {"unique_id": "test.jornadas.t", "execution_time": 0.1},
+    ]
+    (tmp_path / "run_results.json").write_text(
+        json.dumps({"elapsed_time": 0.6, "results": results}), encoding="utf-8"
+    )
+
+    split = time_split(tmp_path)
+
+    assert split.nodes == {"model": 1, "test": 1}
+    assert split.sql_seconds == {"model": pytest.approx(0.32), "test": pytest.approx(0.05)}
+    assert split.own_ms_per_node("model") == pytest.approx(180)
+    assert [(s.node, s.first_words, s.seconds) for s in split.statements] == [
+        ("model.jornadas.a", "create table", 0.3),
+        ("test.jornadas.t", "select", 0.05),
+        ("model.jornadas.a", "COMMIT", 0.02),
+    ]

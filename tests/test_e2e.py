@@ -384,3 +384,28 @@ def report_verdicts(build, file_hash: str, entry: dict) -> set[str]:
         ],
     ).fetchall()
     return {row[0] for row in rows}
+
+
+def test_the_dbt_time_split_accounts_for_every_node_of_the_build(sample_refresh: RefreshOutcome):
+    """bench.dbt_time_split (BENCHMARKS.md, "Inside the dbt step") reads the build's own
+    dbt.log and run_results.json: every node counted once, SQL found for every kind, and the
+    SQL of a node never more than the node's time."""
+    from bench.dbt_time_split import time_split
+
+    assert sample_refresh.exit_code == 0, sample_refresh.output[-4000:]
+    target = sample_refresh.home / "build" / "dbt_target"
+    results = json.loads((target / "run_results.json").read_text())["results"]
+
+    split = time_split(target)
+
+    assert sum(split.nodes.values()) == len(results)
+    assert {"model", "seed", "test"} <= set(split.nodes)
+    for kind in split.nodes:
+        assert 0 < split.sql_seconds[kind] <= split.node_seconds[kind], kind
+    node_times = {r["unique_id"]: r["execution_time"] for r in results}
+    per_node: dict[str, float] = {}
+    for statement in split.statements:
+        assert statement.node in node_times  # only this build's nodes, not an earlier one's
+        per_node[statement.node] = per_node.get(statement.node, 0.0) + statement.seconds
+    assert all(seconds <= node_times[node] + 0.01 for node, seconds in per_node.items())
+    assert any(s.first_words.startswith("create") for s in split.statements)
