@@ -4,10 +4,11 @@ dbt fires about 7,000 events in a build of this project, most of them at debug l
 SQL statement, connection and compile step), and each logger formats every event before
 Python's `logging` drops the ones under its level. dagster-dbt reads dbt's console as JSON at
 info level (about 400 lines), so dbt turned some 6,600 debug events a build into JSON only to
-throw them away: about 2-3 s of a sample build (BENCHMARKS.md, eighth round). Here the console
-logger first skips the events under its own level (the lines it prints are the same), and the
-log file `dbt.log` is written in dbt's own text format rather than the JSON that dagster-dbt's
-`DBT_LOG_FORMAT=json` also gives the file (every debug event still goes to it).
+throw them away: about 2-3 s of a sample build (docs/BENCHMARKS_HISTORY.md, eighth round).
+Here the console logger first skips the events under its own level (the lines it prints are
+the same), and the log file `dbt.log` is written in dbt's own text format rather than the JSON
+that dagster-dbt's `DBT_LOG_FORMAT=json` also gives the file (every debug event still goes to
+it).
 
 Both change private details of dbt-core 1.11 (pinned in pyproject.toml);
 tests/test_dbt_event_logging.py fails if an upgrade moves them.

@@ -28,7 +28,8 @@ An INSERT of one file runs on one core, so batches land side by side, one per co
 MAX_LANDING_LANES), each in its own transaction on its own cursor (`_LandingLanes`). A batch
 commits only after the batch before it has committed, so what is committed at any moment is
 still a prefix of the new files in path order, as with one lane, and a batch whose predecessor
-failed is rolled back. Verdicts are reported in path order (BENCHMARKS.md, fifteenth round).
+failed is rolled back. Verdicts are reported in path order (docs/BENCHMARKS_HISTORY.md,
+fifteenth round).
 """
 
 from __future__ import annotations
@@ -231,7 +232,7 @@ READ_AHEAD_MAX_BYTES = 64 * 1024 * 1024
 # default switch interval (5 ms) the one landing thread of the eighth round spent a quarter of
 # its time waiting for the worker to hand it over (py-spy, national-year). A shorter interval
 # while reading ahead hands it over sooner; with two lanes still 36.2-36.5 s against 37.7-37.8 s
-# for the unit reports of national-year (BENCHMARKS.md, fifteenth round).
+# for the unit reports of national-year (docs/BENCHMARKS_HISTORY.md, fifteenth round).
 READ_AHEAD_SWITCH_INTERVAL_S = 0.0002
 
 

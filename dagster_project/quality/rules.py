@@ -12,7 +12,7 @@ Groups whose sums are equal hold the same totals per key on both sides, but for 
 coincidence (odds about 2^-53 per differing group); only the other groups, and those with a
 value that is not a whole number, are compared key by key. At national-year the marts'
 comparisons with the facts (3.7 M keys a side) take 1.1 s instead of 2.8-3.2 s each, by hand
-at full scope (BENCHMARKS.md, fourteenth round).
+at full scope (docs/BENCHMARKS_HISTORY.md, fourteenth round).
 """
 
 from __future__ import annotations
