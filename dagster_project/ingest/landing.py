@@ -343,9 +343,8 @@ class _LandingBatch:
         self.open = False
         # (landing_file, facts, seen_at, Landed | FileRejected), in landing order
         self.members: list[tuple] = []
-        # (landing_file, facts, seen_at, read) of plain CSV files waiting to land together,
-        # all of one read.group_key
-        self.group: list[tuple] = []
+        # Plain CSV files waiting to land together, all of one read.group_key
+        self.group: list[_NewFile] = []
         # Sightings of known files under a new path: written with the batch, so a rollback of
         # the batch cannot lose them.
         self.sightings: list[tuple[str, str, dt.datetime]] = []
@@ -353,30 +352,25 @@ class _LandingBatch:
 
     def land(self, new_file: _NewFile) -> None:
         """Land a new file now or with its group."""
-        landing_file, facts, read, now = new_file
+        read = new_file.read
         key = None if isinstance(read, Exception) else read.group_key
         if key is not None:
-            if self.group and key != self.group[-1][3].group_key:
+            if self.group and key != self.group[-1].read.group_key:
                 self._land_group()
-            self.group.append((landing_file, facts, now, read))
+            self.group.append(new_file)
         else:
             self._land_group()
-            self._land_one(landing_file, facts, now, read)
+            self._land_one(new_file)
         waiting = len(self.group)
-        waiting_lines = sum(read.data_lines for *_, read in self.group)
+        waiting_lines = sum(waiting_file.read.data_lines for waiting_file in self.group)
         if (
             len(self.members) + waiting >= BATCH_MAX_FILES
             or self.lines + waiting_lines >= BATCH_MAX_LINES
         ):
             self.commit()
 
-    def _land_one(
-        self,
-        landing_file: LandingFile,
-        facts: FileFacts,
-        now: dt.datetime,
-        read: ReadFile | Exception,
-    ) -> None:
+    def _land_one(self, new_file: _NewFile) -> None:
+        landing_file, facts, read, now = new_file
         self._begin()
         try:
             if isinstance(read, Exception):
@@ -404,7 +398,7 @@ class _LandingBatch:
         self._begin()
         try:
             verdicts = land_csv_group(
-                self.con, [(read, facts.sha256) for _, facts, _, read in group]
+                self.con, [(member.read, member.facts.sha256) for member in group]
             )
         except CsvGroupFailed:
             # Which file failed is not known: land the batch's earlier files again and commit
@@ -412,16 +406,16 @@ class _LandingBatch:
             # rejection among them rolls back no other file.
             self._roll_back_and_land_again()
             self.commit()
-            for landing_file, facts, now, read in group:
-                self._land_one(landing_file, facts, now, read)
+            for member in group:
+                self._land_one(member)
                 self.commit()
             return
         except Exception as error:
             self.abandon()
-            paths = f"{group[0][0].relpath} … {group[-1][0].relpath}"
+            paths = f"{group[0].landing_file.relpath} … {group[-1].landing_file.relpath}"
             raise IngestError(f"could not ingest the files {paths}: {error}") from error
-        for (landing_file, facts, now, _), verdict in zip(group, verdicts, strict=True):
-            self._add_member(landing_file, facts, now, verdict)
+        for member, verdict in zip(group, verdicts, strict=True):
+            self._add_member(member.landing_file, member.facts, member.seen_at, verdict)
 
     def _add_member(
         self,
