@@ -60,6 +60,11 @@ class CheckOutcome:
         return self.severity == "ERROR" and not self.passed
 
 
+_ROW_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)"
+# Bounds one statement's parameters (14 a row).
+_ROWS_PER_INSERT = 500
+
+
 def ensure_results_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(QUALITY_RESULTS_DDL)
 
@@ -93,11 +98,14 @@ def append_results(
         )
         for item in outcomes
     ]
-    con.executemany(
-        "insert into audit.quality_results values "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
-        rows,
-    )
+    # One INSERT of many rows, not `executemany`: DuckDB runs that as one statement per row,
+    # 4-6 ms each in the build database (a refresh records 180-230 outcomes in two calls).
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        con.execute(
+            "insert into audit.quality_results values " + ", ".join([_ROW_VALUES] * len(chunk)),
+            [value for row in chunk for value in row],
+        )
 
 
 def failed_error_checks(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, str]]:
