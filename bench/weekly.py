@@ -102,16 +102,23 @@ def link_tree(source: Path, target: Path, skip: set[Path] = frozenset()) -> int:
     return linked
 
 
-def write_corrections(plain_db: Path, out_file: Path, count: int) -> int:
-    """New versions of `count` reports in force, picked deterministically; returns lines."""
-    con = duckdb.connect(str(plain_db), read_only=True)
+def write_corrections(
+    facts_db: Path, out_file: Path, count: int, facts_table: str = "fct_activities"
+) -> int:
+    """New versions of `count` reports in force, picked deterministically; returns lines.
+
+    `facts_table` names the facts in `facts_db`: the plain script's `fct_activities`, or
+    `core.fct_activities` in the project's published file (the same rows)."""
+    if facts_table not in ("fct_activities", "core.fct_activities"):
+        raise ValueError(f"unknown facts table: {facts_table}")
+    con = duckdb.connect(str(facts_db), read_only=True)
     try:
         con.execute("set TimeZone = 'UTC'")
         rows = con.execute(
-            """
+            f"""
             with picked as (
                 select unit_id, jornada_id, max(submitted_at) as submitted_at
-                from fct_activities
+                from {facts_table}
                 group by unit_id, jornada_id
                 order by hash(unit_id || jornada_id)
                 limit ?
@@ -121,7 +128,7 @@ def write_corrections(plain_db: Path, out_file: Path, count: int) -> int:
                 p.submitted_at,
                 row_number() over (partition by f.unit_id, f.jornada_id
                                    order by f.service_date, f.activity, f.specialty) as line_no
-            from fct_activities as f
+            from {facts_table} as f
             inner join picked as p using (unit_id, jornada_id)
             order by f.unit_id, f.jornada_id, line_no
             """,

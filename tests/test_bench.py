@@ -376,6 +376,54 @@ def test_weekly_batch_holds_out_the_last_week_and_corrections_take_force(landing
     assert after == before + 2  # each corrected report adds one to its first line
 
 
+def test_corrections_from_the_projects_facts_are_the_plain_scripts(landing, tmp_path):
+    """bench.weekly_parts picks its corrections from the project's published facts; they must
+    be the harness's, picked from the plain script's."""
+    raw, seeds = landing
+    run_plain(raw, tmp_path / "plain.duckdb", seeds_dir=seeds)
+    published = tmp_path / "published.duckdb"
+    with duckdb.connect(str(published)) as con:
+        con.execute(f"attach '{tmp_path / 'plain.duckdb'}' as plain (read_only)")
+        con.execute("create schema core")
+        # Another physical order than the plain file's: the pick must not depend on it.
+        con.execute(
+            "create table core.fct_activities as "
+            "select * from plain.fct_activities order by quantity desc, unit_id desc"
+        )
+    from_plain, from_project = tmp_path / "plain.csv", tmp_path / "project.csv"
+    written = write_corrections(tmp_path / "plain.duckdb", from_plain, count=3)
+    assert written > 3
+    assert written == write_corrections(
+        published, from_project, count=3, facts_table="core.fct_activities"
+    )
+    assert from_project.read_bytes() == from_plain.read_bytes()
+    with pytest.raises(ValueError, match="unknown facts table"):
+        write_corrections(published, from_project, count=3, facts_table="x; drop table y")
+
+
+def test_weekly_parts_land_the_week_only_where_a_part_holds_it(landing, tmp_path):
+    from bench.weekly_parts import PARTS, link_part_landings
+
+    raw, seeds = landing
+    week = plan_last_week(raw, seeds, False, tmp_path / "plan.duckdb")
+    landings = link_part_landings(raw, tmp_path / "parts", week.files)
+    everything = {p.relative_to(raw) for p in raw.rglob("*") if p.is_file()}
+
+    def files(folder: Path) -> set[Path]:
+        return {p.relative_to(folder) for p in folder.rglob("*") if p.is_file()}
+
+    assert week.files and set(week.files) < everything
+    assert files(landings["base"]) == everything - set(week.files)
+    for part, holds in PARTS.items():
+        expected = everything if holds["week"] else everything - set(week.files)
+        assert files(landings[part]) == expected, part
+    # Hard links: the parts' files are the data set's files (same inodes), so the ingest's stat
+    # signatures recorded by the full refresh hold for every part.
+    folder = landings["week alone"]
+    sample = next(iter(files(folder)))
+    assert (folder / sample).stat().st_ino == (raw / sample).stat().st_ino
+
+
 def test_harness_records_its_figures_by_default_even_when_a_scale_fails(tmp_path, capsys):
     """`make bench` passes no --out: the run's JSON (machine, command, date, each scale's
     figures or error) still lands under the work folder, and a failed scale fails the run."""
