@@ -98,8 +98,9 @@ def append_results(
         )
         for item in outcomes
     ]
-    # One INSERT of many rows, not `executemany`: DuckDB runs that as one statement per row,
-    # 4-6 ms each in the build database (a refresh records 180-230 outcomes in two calls).
+    # One INSERT of many rows, not `executemany`, which DuckDB runs as one statement per row:
+    # 0.12 s against 0.02 s for 106 outcomes in a `national` build database, and a refresh
+    # records 180-230 outcomes in two calls (BENCHMARKS.md, "Fixed costs").
     for start in range(0, len(rows), _ROWS_PER_INSERT):
         chunk = rows[start : start + _ROWS_PER_INSERT]
         con.execute(
