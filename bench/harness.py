@@ -67,6 +67,18 @@ def machine() -> dict:
 # --- data sets ----------------------------------------------------------------------------
 
 
+def default_work_dir() -> Path:
+    """Where the bench tools keep data sets, runs and results: $JORNADAS_BENCH_DIR or /tmp."""
+    return Path(os.environ.get("JORNADAS_BENCH_DIR", "/tmp/jornadas-bench"))
+
+
+def results_file(work: Path, name: str, started_at: datetime) -> Path:
+    """WORK/results/<name>-<UTC time>.json, its folder made: where a run's JSON goes by default."""
+    out = work / "results" / f"{name}-{started_at:%Y%m%dT%H%M%SZ}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def ensure_dataset(scale: str, seed: int, work: Path, time_limit: float) -> tuple[Path, dict]:
     """The generated data set for `scale`, generated now unless a complete copy is cached."""
     data_dir = work / "data" / f"{scale}-seed{seed}"
@@ -551,7 +563,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--work-dir",
         type=Path,
-        default=Path(os.environ.get("JORNADAS_BENCH_DIR", "/tmp/jornadas-bench")),
+        default=default_work_dir(),
     )
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument(
@@ -587,8 +599,7 @@ def main(argv: list[str] | None = None) -> int:
     started_at = datetime.now(UTC)
     # Every run leaves its figures (machine, command, date included) even when nobody passed
     # --out: the printed table alone is lost with the terminal.
-    out: Path = args.out or work / "results" / f"bench-{started_at:%Y%m%dT%H%M%SZ}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out: Path = args.out or results_file(work, "bench", started_at)
     report: dict = {
         "started_at": started_at.isoformat(timespec="seconds"),
         "command": " ".join(["python -m bench.harness", *(argv or sys.argv[1:])]),

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 from datetime import UTC, datetime
@@ -25,8 +24,10 @@ from bench.harness import (
     GIB,
     SYNTHETIC_CALENDAR_SCALES,
     cached_week_plan,
+    default_work_dir,
     ensure_dataset,
     machine,
+    results_file,
     run_refresh,
 )
 from bench.weekly import link_tree, write_corrections
@@ -76,17 +77,20 @@ def measure_parts(args: argparse.Namespace) -> dict:
     full, _ = run_refresh(landings["base"], home, synthetic, log=logs / "full.log", **limits)
     if full["measured"]["returncode"] != 0:
         raise RuntimeError(f"the full refresh failed: {full.get('error', '')[-2000:]}")
-    # The same corrections as the harness's: picked from the facts the full refresh published.
-    correction_lines = 0
-    for part, holds in PARTS.items():
-        if holds["corrections"]:
-            correction_lines = write_corrections(
-                home / "jornadas.duckdb",
-                landings[part] / CORRECTIONS_FILE,
-                args.corrections,
-                facts_table="core.fct_activities",
-            )
-    shutil.copytree(home, home_copy, symlinks=True)
+    # The same corrections as the harness's: picked once from the facts the full refresh
+    # published, then copied to every part that brings them.
+    with_corrections = [landings[part] for part, holds in PARTS.items() if holds["corrections"]]
+    correction_lines = write_corrections(
+        home / "jornadas.duckdb",
+        with_corrections[0] / CORRECTIONS_FILE,
+        args.corrections,
+        facts_table="core.fct_activities",
+    )
+    for landing in with_corrections[1:]:
+        (landing / CORRECTIONS_FILE).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(with_corrections[0] / CORRECTIONS_FILE, landing / CORRECTIONS_FILE)
+    # Kept as it is after the full refresh; each part's refresh starts from a copy of it.
+    home.rename(home_copy)
 
     runs = []
     for run in range(1, args.runs + 1):
@@ -138,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--work-dir",
         type=Path,
-        default=Path(os.environ.get("JORNADAS_BENCH_DIR", "/tmp/jornadas-bench")),
+        default=default_work_dir(),
     )
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--corrections", type=int, default=300)
@@ -146,12 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-cap-gib", type=float, default=12.0)
     args = parser.parse_args(argv)
     started_at = datetime.now(UTC)
-    out: Path = args.out or (
-        args.work_dir.resolve()
-        / "results"
-        / f"weekly-parts-{args.scale}-{started_at:%Y%m%dT%H%M%SZ}.json"
+    out: Path = args.out or results_file(
+        args.work_dir.resolve(), f"weekly-parts-{args.scale}", started_at
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "started_at": started_at.isoformat(timespec="seconds"),
         "command": " ".join(["python -m bench.weekly_parts", *(argv or sys.argv[1:])]),
