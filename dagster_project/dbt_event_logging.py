@@ -8,13 +8,17 @@ throw them away: about 2-3 s of a sample build (docs/BENCHMARKS_HISTORY.md, eigh
 Here the console logger first skips the events under its own level (the lines it prints are
 the same), and the log file `dbt.log` is written in dbt's own text format rather than the JSON
 that dagster-dbt's `DBT_LOG_FORMAT=json` also gives the file (every debug event still goes to
-it).
+it). And `dbt.log` rolls over, past dbt's size limit, when dbt opens it at the start of a
+command, not before each line: Python's `RotatingFileHandler` checks the file (two `stat`
+calls, a seek and the line formatted twice) for every one of the build's ~7,000 lines, under
+the handler's lock that dbt's two threads share.
 
-Both change private details of dbt-core 1.11 (pinned in pyproject.toml);
+All three change private details of dbt-core 1.11 (pinned in pyproject.toml);
 tests/test_dbt_event_logging.py fails if an upgrade moves them.
 """
 
 import os
+from logging.handlers import RotatingFileHandler
 from typing import Any
 
 # dbt's event levels in Python's logging numbers, as dbt's own loggers compare them.
@@ -45,3 +49,23 @@ def skip_unshown_console_events() -> None:
 def log_file_in_dbt_text_format() -> None:
     """dbt.log in dbt's usual debug-text lines, unless the caller chose a format."""
     os.environ.setdefault("DBT_LOG_FORMAT_FILE", "debug")
+
+
+class _RotatingWhenOpened(RotatingFileHandler):
+    """dbt's log file handler, with the same size limit and backups, checked once when opened."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        name = self.baseFilename
+        if self.maxBytes > 0 and os.path.isfile(name) and os.path.getsize(name) >= self.maxBytes:
+            self.doRollover()
+
+    def shouldRollover(self, record: Any) -> bool:  # noqa: ARG002, N802 - logging's API
+        return False
+
+
+def rotate_log_file_when_opened() -> None:
+    """Make dbt's log file roll over when dbt opens it, not check before every line."""
+    import dbt_common.events.logger as dbt_logger
+
+    dbt_logger.RotatingFileHandler = _RotatingWhenOpened

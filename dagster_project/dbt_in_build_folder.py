@@ -20,6 +20,7 @@ from pathlib import Path
 
 from dagster_project.dbt_event_logging import (
     log_file_in_dbt_text_format,
+    rotate_log_file_when_opened,
     skip_unshown_console_events,
 )
 from dagster_project.dbt_warm import SOCKET_ENV, hand_over
@@ -76,6 +77,7 @@ def run() -> None:
         os.environ[BUILD_DB_ENV] = path.name
     log_file_in_dbt_text_format()
     skip_unshown_console_events()
+    rotate_log_file_when_opened()
     from dbt.cli.main import cli
 
     sys.exit(cli())

@@ -92,3 +92,65 @@ def test_the_console_prints_the_same_and_formats_only_what_it_prints(
     for log in (plain_log, changed_log):
         for level in ("debug", "info", "warn", "error"):
             assert any(f"a {level} note" in line for line in log), log
+
+
+_FILL_THE_LOG = """
+import sys
+from argparse import Namespace
+from dbt.events.logging import setup_event_logger
+from dbt_common.events.base_types import EventLevel
+from dbt_common.events.functions import fire_event
+from dbt_common.events.types import Note
+
+changed, log_path, max_bytes = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if changed == "changed":
+    from dagster_project.dbt_event_logging import rotate_log_file_when_opened
+
+    rotate_log_file_when_opened()
+setup_event_logger(Namespace(
+    LOG_PATH=log_path, LOG_LEVEL="warn", LOG_FORMAT="json", QUIET=True, DEBUG=False,
+    USE_COLORS=False, LOG_CACHE_EVENTS=False, LOG_LEVEL_FILE="debug", LOG_FORMAT_FILE="debug",
+    USE_COLORS_FILE=False, LOG_FILE_MAX_BYTES=max_bytes,
+))
+for number in range(200):
+    fire_event(Note(msg=f"note {number:03d} of this command"), level=EventLevel.DEBUG)
+"""
+
+
+def _fill_the_log(changed: bool, log_path: Path, max_bytes: int) -> dict[str, list[str]]:
+    """dbt's file logger after 200 debug notes: each log file's notes, by file name."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FILL_THE_LOG, "changed" if changed else "plain", str(log_path),
+         str(max_bytes)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {
+        file.name: [
+            line.split("]: ")[-1] for line in file.read_text().splitlines() if "note " in line
+        ]
+        for file in sorted(log_path.glob("dbt.log*"))
+    }
+
+
+def test_the_log_file_rolls_over_when_opened_and_keeps_every_line(tmp_path: Path) -> None:
+    """dbt checks the file's size before every line; the change checks once, when dbt opens
+    the file at the start of a command: a file already past the limit becomes dbt.log.1, and
+    the command's lines, all of them, go to dbt.log."""
+    max_bytes = 2_000  # 200 notes take about 16 KB
+    plain = _fill_the_log(False, tmp_path / "plain", max_bytes)
+    changed = _fill_the_log(True, tmp_path / "changed", max_bytes)
+    notes = [f"note {number:03d} of this command" for number in range(200)]
+
+    # Plain dbt rolled over during the command and kept its five backups (the oldest lost).
+    assert sorted(plain) == ["dbt.log", *(f"dbt.log.{n}" for n in range(1, 6))]
+    # Changed: one file, every line in order.
+    assert changed == {"dbt.log": notes}
+
+    # The next command finds dbt.log past the limit: it rolls over once, then writes.
+    again = _fill_the_log(True, tmp_path / "changed", max_bytes)
+    assert again == {"dbt.log": notes, "dbt.log.1": notes}
+    # Under the limit, the next command appends to it.
+    below = _fill_the_log(True, tmp_path / "below", 10_000_000)
+    below = _fill_the_log(True, tmp_path / "below", 10_000_000)
+    assert below == {"dbt.log": notes + notes}
