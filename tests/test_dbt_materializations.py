@@ -120,6 +120,17 @@ def test_failing_data_tests_count_their_rows_and_store_them_when_asked(
     for completed in (plain, stored):
         assert completed.returncode == 1, completed.stdout[-4000:]
         assert "Got 2 results, configured to fail if != 0" in completed.stdout
+    # The plain test's SELECT ran outside a transaction; the stored one's table was written in one.
+    began = {
+        run: any(
+            line.endswith(": BEGIN") and f"On test.jornadas.{test}." in line
+            for line in (tmp_path / run / "logs" / "dbt.log")
+            .read_text(encoding="utf-8")
+            .splitlines()
+        )
+        for run in ("plain", "stored")
+    }
+    assert began == {"plain": False, "stored": True}
     with duckdb.connect(str(build_db), read_only=True) as con:
         stored_rows = con.execute(f"select * from dbt_test__audit.{test} order by all").fetchall()
     assert len(stored_rows) == 2

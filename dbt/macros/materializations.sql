@@ -53,7 +53,7 @@
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
     {{ _replace_in_transaction(existing_relation) }}
     {% call statement('main') -%}
-        {{ get_create_view_as_sql(target_relation, sql) }}
+        {{ get_create_view_as_sql(target_relation, compiled_code) }}
     {%- endcall %}
     {{ run_hooks(post_hooks, inside_transaction=True) }}
     {% do persist_docs(target_relation, model) %}
@@ -67,10 +67,11 @@
   SELECT and, never committing it, rolls it back when it releases the connection: two more
   round trips through dbt's adapter per test, about 8 ms of dbt's Python each, for a read that
   DuckDB runs in a transaction of its own anyway. With failures stored (`store_failures`,
-  `--store-failures`) the test writes a table, and dbt's own materialization runs it.
+  `--store-failures`) the test writes a table, and with an `sql_header` it runs more than one
+  statement: then dbt's own materialization runs it.
 #}
 {% materialization test, adapter='duckdb' %}
-    {%- if should_store_failures() -%}
+    {%- if should_store_failures() or config.get('sql_header') -%}
         {{ return(dbt.materialization_test_default()) }}
     {%- endif -%}
     {% call statement('main', fetch_result=True, auto_begin=False) -%}
