@@ -15,12 +15,17 @@
   rather than silently ignored.
 #}
 
-{% macro _replace_in_transaction(existing_relation) -%}
+{# The body of both: the new relation's SQL is rendered inside the statement, after the pre-hooks. #}
+{% macro _replace_in_transaction(relation_type) -%}
     {%- if config.get('grants') or config.get('indexes') or config.get('partitioned_by') or config.get('sorted_by') -%}
         {%- do exceptions.raise_compiler_error(
             "dbt/macros/materializations.sql handles neither grants, indexes, partitioned_by nor sorted_by: "
             ~ model.unique_id) -%}
     {%- endif -%}
+    {%- set existing_relation = load_cached_relation(this) -%}
+    {%- set target_relation = this.incorporate(type=relation_type) -%}
+    {{ run_hooks(pre_hooks, inside_transaction=False) }}
+    {{ run_hooks(pre_hooks, inside_transaction=True) }}
     {%- if existing_relation is not none -%}
         {#- The drop opens the model's transaction; the create and the hooks run in it. -#}
         {%- call statement('drop_existing') -%}
@@ -28,38 +33,26 @@
         {%- endcall -%}
         {%- do adapter.cache_dropped(existing_relation) -%}
     {%- endif -%}
+    {% call statement('main') -%}
+        {%- if relation_type == 'table' -%}
+            {{ create_table_as(False, target_relation, compiled_code) }}
+        {%- else -%}
+            {{ get_create_view_as_sql(target_relation, compiled_code) }}
+        {%- endif -%}
+    {%- endcall %}
+    {{ run_hooks(post_hooks, inside_transaction=True) }}
+    {% do persist_docs(target_relation, model) %}
+    {{ adapter.commit() }}
+    {{ run_hooks(post_hooks, inside_transaction=False) }}
+    {{ return({'relations': [target_relation]}) }}
 {%- endmacro %}
 
 {% materialization table, adapter='duckdb' %}
-    {%- set existing_relation = load_cached_relation(this) -%}
-    {%- set target_relation = this.incorporate(type='table') -%}
-    {{ run_hooks(pre_hooks, inside_transaction=False) }}
-    {{ run_hooks(pre_hooks, inside_transaction=True) }}
-    {{ _replace_in_transaction(existing_relation) }}
-    {% call statement('main') -%}
-        {{ create_table_as(False, target_relation, compiled_code) }}
-    {%- endcall %}
-    {{ run_hooks(post_hooks, inside_transaction=True) }}
-    {% do persist_docs(target_relation, model) %}
-    {{ adapter.commit() }}
-    {{ run_hooks(post_hooks, inside_transaction=False) }}
-    {{ return({'relations': [target_relation]}) }}
+    {{ return(_replace_in_transaction('table')) }}
 {% endmaterialization %}
 
 {% materialization view, adapter='duckdb' %}
-    {%- set existing_relation = load_cached_relation(this) -%}
-    {%- set target_relation = this.incorporate(type='view') -%}
-    {{ run_hooks(pre_hooks, inside_transaction=False) }}
-    {{ run_hooks(pre_hooks, inside_transaction=True) }}
-    {{ _replace_in_transaction(existing_relation) }}
-    {% call statement('main') -%}
-        {{ get_create_view_as_sql(target_relation, compiled_code) }}
-    {%- endcall %}
-    {{ run_hooks(post_hooks, inside_transaction=True) }}
-    {% do persist_docs(target_relation, model) %}
-    {{ adapter.commit() }}
-    {{ run_hooks(post_hooks, inside_transaction=False) }}
-    {{ return({'relations': [target_relation]}) }}
+    {{ return(_replace_in_transaction('view')) }}
 {% endmaterialization %}
 
 {#
