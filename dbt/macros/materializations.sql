@@ -11,7 +11,7 @@
   for elsewhere (indexes, grants, foreign keys between models).
 
   Only what this project configures is handled: SQL models, hooks, contracts (through
-  create_table_as / create_view_as), persist_docs. Anything else is refused at compile time
+  create_table_as and get_create_view_as_sql), persist_docs. Anything else is refused at compile time
   rather than silently ignored.
 #}
 
@@ -27,7 +27,7 @@
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
     {%- if existing_relation is not none -%}
-        {#- The drop opens the model's transaction; the create and the hooks run in it. -#}
+        {#- In the model's transaction (opened here unless a pre-hook opened it), with the create. -#}
         {%- call statement('drop_existing') -%}
             drop {{ existing_relation.type }} {{ existing_relation }} cascade
         {%- endcall -%}
