@@ -151,6 +151,6 @@ def test_the_log_file_rolls_over_when_opened_and_keeps_every_line(tmp_path: Path
     again = _fill_the_log(True, tmp_path / "changed", max_bytes)
     assert again == {"dbt.log": notes, "dbt.log.1": notes}
     # Under the limit, the next command appends to it.
-    below = _fill_the_log(True, tmp_path / "below", 10_000_000)
+    _fill_the_log(True, tmp_path / "below", 10_000_000)
     below = _fill_the_log(True, tmp_path / "below", 10_000_000)
     assert below == {"dbt.log": notes + notes}

@@ -60,8 +60,7 @@ class CheckOutcome:
         return self.severity == "ERROR" and not self.passed
 
 
-_ROW_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)"
-# Bounds one statement's parameters (14 a row).
+# Bounds one statement's parameters.
 _ROWS_PER_INSERT = 500
 
 
@@ -103,8 +102,9 @@ def append_results(
     # records 180-230 outcomes in two calls (BENCHMARKS.md, "Fixed costs").
     for start in range(0, len(rows), _ROWS_PER_INSERT):
         chunk = rows[start : start + _ROWS_PER_INSERT]
+        row_values = "(" + "?, " * len(chunk[0]) + "current_timestamp)"
         con.execute(
-            "insert into audit.quality_results values " + ", ".join([_ROW_VALUES] * len(chunk)),
+            "insert into audit.quality_results values " + ", ".join([row_values] * len(chunk)),
             [value for row in chunk for value in row],
         )
 
