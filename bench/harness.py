@@ -551,6 +551,28 @@ def table(results: list[dict], fit: dict) -> str:
 # --- main ---------------------------------------------------------------------------------
 
 
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The options the harness shares with bench.weekly_parts: where, which data, which batch,
+    and the limits of each run."""
+    parser.add_argument("--work-dir", type=Path, default=default_work_dir())
+    parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument(
+        "--corrections", type=int, default=300, help="reports corrected in the weekly batch"
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=3 * 3600,
+        help="seconds allowed to each generation, refresh and plain run",
+    )
+    parser.add_argument(
+        "--memory-cap-gib",
+        type=float,
+        default=12.0,
+        help="stop a run whose process tree's RSS passes this (the machine is shared)",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark the refresh against plain DuckDB.")
     parser.add_argument("--scales", default=DEFAULT_SCALES, help=f"default {DEFAULT_SCALES}")
@@ -560,34 +582,14 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="write every figure to this JSON file (default: WORK_DIR/results/bench-<time>.json)",
     )
-    parser.add_argument(
-        "--work-dir",
-        type=Path,
-        default=default_work_dir(),
-    )
-    parser.add_argument("--seed", type=int, default=2021)
-    parser.add_argument(
-        "--corrections", type=int, default=300, help="reports corrected in the weekly batch"
-    )
+    add_run_options(parser)
     parser.add_argument("--no-weekly", dest="weekly", action="store_false")
-    parser.add_argument(
-        "--time-limit",
-        type=float,
-        default=3 * 3600,
-        help="seconds allowed to each generation, refresh and plain run",
-    )
     parser.add_argument(
         "--fixed-costs",
         action="store_true",
         help="also measure process start, imports and dbt parse",
     )
     parser.add_argument("--keep", action="store_true", help="keep the build databases")
-    parser.add_argument(
-        "--memory-cap-gib",
-        type=float,
-        default=12.0,
-        help="stop a run whose process tree's RSS passes this (the machine is shared)",
-    )
     args = parser.parse_args(argv)
     args.memory_cap_bytes = int(args.memory_cap_gib * GIB)
     scales = ["sample"] if args.quick else [s.strip() for s in args.scales.split(",") if s.strip()]

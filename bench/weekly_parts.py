@@ -23,8 +23,8 @@ from pathlib import Path
 from bench.harness import (
     GIB,
     SYNTHETIC_CALENDAR_SCALES,
+    add_run_options,
     cached_week_plan,
-    default_work_dir,
     ensure_dataset,
     machine,
     results_file,
@@ -139,15 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", default="national", help="a generator scale (default national)")
     parser.add_argument("--runs", type=int, default=2, help="refreshes of each part, in turn")
     parser.add_argument("--out", type=Path, help="JSON file (default WORK_DIR/results/...)")
-    parser.add_argument(
-        "--work-dir",
-        type=Path,
-        default=default_work_dir(),
-    )
-    parser.add_argument("--seed", type=int, default=2021)
-    parser.add_argument("--corrections", type=int, default=300)
-    parser.add_argument("--time-limit", type=float, default=3 * 3600)
-    parser.add_argument("--memory-cap-gib", type=float, default=12.0)
+    add_run_options(parser)
     args = parser.parse_args(argv)
     started_at = datetime.now(UTC)
     out: Path = args.out or results_file(
